@@ -1,0 +1,343 @@
+/**
+ * The main thread's cluster: one worker thread per Raft node, a full mesh of MessageChannels
+ * between them, and a comlink control API per worker (status, faults, shutdown). Killing a
+ * node terminates its worker abruptly (a crash: nothing is flushed); restarting spawns a new
+ * worker on the same data directory, which recovers from its WAL and snapshot, then from the
+ * leader. See docs/cluster.md.
+ */
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { createServer } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+import type {
+  NodeControl, NodeEvent, NodeStatus, NodeWorkerInit, PeerAddress,
+} from '../node/control.js';
+import { openDataDir, nodeDirOf } from './dataDir.js';
+import { blockBetween, cleanNetwork, linkFaultsFor, type NetworkFaults } from './faults.js';
+import { resolveClusterOptions, type ClusterOptions } from './options.js';
+import { releaseProxy, transfer, wrapPort, type Remote } from './comlink.js';
+import { workerPath } from './workerPath.js';
+
+export class ClusterError extends Error {
+  override name = 'ClusterError';
+}
+
+interface NodeSlot {
+  id: number;
+  port: number;
+  worker: Worker | null;
+  control: Remote<NodeControl> | null;
+  /** Set while a worker is starting; resolves on its 'ready' event. */
+  starting: Promise<void> | null;
+}
+
+export interface ClusterEvent {
+  atMs: number;
+  node: number;
+  text: string;
+}
+
+const eventsMax = 1000;
+const statusTimeoutMs = 1000;
+
+export class Cluster {
+  readonly options: ClusterOptions;
+  readonly clusterId: string;
+  private readonly slots = new Map<number, NodeSlot>();
+  private readonly faults: NetworkFaults = cleanNetwork();
+  private readonly events: ClusterEvent[] = [];
+  private readonly listeners = new Set<(e: ClusterEvent) => void>();
+  private readonly startedAtMs = Date.now();
+  private stopped = false;
+
+  private constructor(options: ClusterOptions, clusterId: string, ports: number[]) {
+    this.options = options;
+    this.clusterId = clusterId;
+    ports.forEach((port, i) => {
+      const id = i + 1;
+      this.slots.set(id, { id, port, worker: null, control: null, starting: null });
+    });
+  }
+
+  static async start(partial: Partial<ClusterOptions> = {}): Promise<Cluster> {
+    const options = resolveClusterOptions(partial);
+    const ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    const identity = openDataDir(options.dataDir, ids);
+    const ports = options.basePort === 0
+      ? await freePorts(options.host, options.nodes)
+      : ids.map((id) => options.basePort + id - 1);
+    const cluster = new Cluster(options, identity.clusterId, ports);
+    try {
+      await Promise.all(ids.map((id) => cluster.spawn(id)));
+    } catch (error) {
+      await cluster.stop().catch(() => undefined);
+      throw error;
+    }
+    return cluster;
+  }
+
+  get ids(): number[] {
+    return [...this.slots.keys()];
+  }
+
+  members(): PeerAddress[] {
+    return [...this.slots.values()].map((s) => ({ id: s.id, host: this.options.host, port: s.port }));
+  }
+
+  portOf(id: number): number {
+    return this.slot(id).port;
+  }
+
+  isAlive(id: number): boolean {
+    return this.slot(id).worker !== null;
+  }
+
+  onEvent(listener: (e: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  recentEvents(): ClusterEvent[] {
+    return [...this.events];
+  }
+
+  private slot(id: number): NodeSlot {
+    const slot = this.slots.get(id);
+    if (slot === undefined) {
+      throw new ClusterError(`no node ${id}; the cluster has nodes ${this.ids.join(', ')}`);
+    }
+    return slot;
+  }
+
+  private record(node: number, text: string): void {
+    const event = { atMs: Date.now() - this.startedAtMs, node, text };
+    this.events.push(event);
+    if (this.events.length > eventsMax) this.events.shift();
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private async spawn(id: number): Promise<void> {
+    const slot = this.slot(id);
+    if (slot.worker !== null) throw new ClusterError(`node ${id} is already running`);
+    const control = new MessageChannel();
+    const peerPorts: Record<number, MessagePort> = {};
+    const peerEnds: [NodeSlot, MessagePort][] = [];
+    for (const peer of this.slots.values()) {
+      if (peer.id === id || peer.control === null) continue;
+      const channel = new MessageChannel();
+      peerPorts[peer.id] = channel.port1;
+      peerEnds.push([peer, channel.port2]);
+    }
+    const init: NodeWorkerInit = {
+      id,
+      clusterId: this.clusterId,
+      nodeDir: nodeDirOf(this.options.dataDir, id),
+      host: this.options.host,
+      port: slot.port,
+      members: this.members(),
+      timing: this.options.timing,
+      forward: this.options.forward,
+      seed: (this.options.seed * 1_000_003 + id * 7919 + Date.now()) >>> 0,
+      snapshotEntries: this.options.snapshotEntries,
+      controlPort: control.port2,
+      peerPorts,
+    };
+    const worker = new Worker(workerPath('node.worker'), {
+      workerData: init,
+      transferList: [control.port2, ...Object.values(peerPorts)],
+    });
+    slot.worker = worker;
+    slot.control = wrapPort<NodeControl>(control.port1);
+    slot.starting = this.awaitReady(slot, worker);
+    await slot.starting;
+    slot.starting = null;
+    // Connect live peers to the new node, then give it the current fault rules.
+    for (const [peer, end] of peerEnds) {
+      await peer.control?.connectPeer(id, transfer(end, [end as never]));
+    }
+    await this.pushFaults();
+  }
+
+  private awaitReady(slot: NodeSlot, worker: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ClusterError(`node ${slot.id} did not start within ${this.options.startTimeoutMs} ms`));
+      }, this.options.startTimeoutMs);
+      worker.on('message', (event: NodeEvent) => {
+        if (event.kind === 'ready') {
+          clearTimeout(timer);
+          this.record(slot.id, `started, serving Redis clients on port ${event.port}`);
+          resolve();
+        } else if (event.kind === 'log') {
+          this.record(event.id, event.text);
+        } else if (event.kind === 'fatal') {
+          clearTimeout(timer);
+          this.record(event.id, `stopped: ${event.text}`);
+          reject(new ClusterError(`node ${slot.id}: ${event.text}`));
+        }
+      });
+      worker.on('error', (error) => {
+        clearTimeout(timer);
+        this.record(slot.id, `crashed: ${error.message}`);
+        reject(new ClusterError(`node ${slot.id} crashed: ${error.message}`));
+      });
+      worker.on('exit', (code) => {
+        clearTimeout(timer);
+        if (slot.worker === worker) {
+          this.detach(slot);
+          if (!this.stopped) this.record(slot.id, `worker exited (code ${code})`);
+        }
+        reject(new ClusterError(`node ${slot.id} exited with code ${code} while starting`));
+      });
+    });
+  }
+
+  private detach(slot: NodeSlot): void {
+    slot.control?.[releaseProxy]();
+    slot.control = null;
+    slot.worker = null;
+  }
+
+  /** Abrupt crash: the worker is terminated mid-flight; unsynced writes are simply not there. */
+  async kill(id: number): Promise<void> {
+    const slot = this.slot(id);
+    const worker = slot.worker;
+    if (worker === null) throw new ClusterError(`node ${id} is not running`);
+    this.detach(slot);
+    await worker.terminate();
+    this.record(id, 'killed');
+  }
+
+  async restart(id: number): Promise<void> {
+    if (this.slot(id).worker !== null) await this.kill(id);
+    await this.spawn(id);
+  }
+
+  async status(): Promise<(NodeStatus & { alive: boolean })[]> {
+    return Promise.all([...this.slots.values()].map(async (slot) => {
+      const down = { ...downStatus(slot.id, slot.port), alive: false };
+      if (slot.control === null || slot.starting !== null) return down;
+      const status = await withTimeout(slot.control.status(), statusTimeoutMs).catch(() => null);
+      return status === null ? down : { ...status, alive: true };
+    }));
+  }
+
+  /** The id of the node every live node agrees leads the highest term, or 0. */
+  async leader(): Promise<number> {
+    const statuses = (await this.status()).filter((s) => s.alive);
+    const leaders = statuses.filter((s) => s.role === 'leader');
+    if (leaders.length === 0) return 0;
+    leaders.sort((a, b) => b.term - a.term);
+    return leaders[0]!.id;
+  }
+
+  async waitForLeader(timeoutMs = 10_000, excluding: number[] = []): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const id = await this.leader();
+      if (id !== 0 && !excluding.includes(id)) return id;
+      await sleep(20);
+    }
+    throw new ClusterError(`no leader elected within ${timeoutMs} ms`);
+  }
+
+  private async pushFaults(): Promise<void> {
+    const ids = this.ids;
+    await Promise.all([...this.slots.values()].map((slot) =>
+      slot.control?.setLinkFaults(linkFaultsFor(this.faults, slot.id, ids))));
+  }
+
+  /** Cuts every link between the two groups (one way: only messages from `a` to `b`). */
+  async partition(a: number[], b: number[], options: { oneWay?: boolean } = {}): Promise<void> {
+    for (const id of [...a, ...b]) this.slot(id);
+    blockBetween(this.faults, a, b, options.oneWay ?? false);
+    this.record(0, `partition ${a.join(',')} ${options.oneWay ? '->' : '|'} ${b.join(',')}`);
+    await this.pushFaults();
+  }
+
+  async setNetwork(fields: Partial<Omit<NetworkFaults, 'blocked'>>): Promise<void> {
+    Object.assign(this.faults, fields);
+    await this.pushFaults();
+  }
+
+  /** Restores a clean network: no partitions, drops, delays or duplicates. */
+  async heal(): Promise<void> {
+    Object.assign(this.faults, cleanNetwork());
+    this.record(0, 'network healed');
+    await this.pushFaults();
+  }
+
+  networkFaults(): NetworkFaults {
+    return { ...this.faults, blocked: new Set(this.faults.blocked) };
+  }
+
+  async setDiskDelay(id: number, ms: number): Promise<void> {
+    await this.liveControl(id).setDiskDelay(ms);
+  }
+
+  async setFsyncFailure(id: number, failing: boolean): Promise<void> {
+    await this.liveControl(id).setFsyncFailure(failing);
+  }
+
+  async setPaused(id: number, paused: boolean): Promise<void> {
+    await this.liveControl(id).setPaused(paused);
+  }
+
+  async transferLeader(to: number): Promise<void> {
+    const leader = await this.leader();
+    if (leader === 0) throw new ClusterError('no leader to transfer leadership from');
+    this.slot(to);
+    await this.liveControl(leader).transferLeader(to);
+  }
+
+  private liveControl(id: number): Remote<NodeControl> {
+    const control = this.slot(id).control;
+    if (control === null) throw new ClusterError(`node ${id} is not running; restart it first`);
+    return control;
+  }
+
+  /** Clean shutdown of every node: fsynced and closed; nothing acknowledged is lost. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.slots.values()].map(async (slot) => {
+      const { worker, control } = slot;
+      if (worker === null) return;
+      await withTimeout(control!.shutdown(), 5000).catch(() => undefined);
+      this.detach(slot);
+      await worker.terminate();
+    }));
+  }
+}
+
+export function startCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
+  return Cluster.start(options);
+}
+
+function downStatus(id: number, port: number): NodeStatus {
+  return {
+    id, port, role: 'follower', term: 0, leader: 0, commitIndex: 0, appliedIndex: 0,
+    lastIndex: 0, firstIndex: 0, snapshotIndex: 0, walBytes: 0, keyCount: 0, opsCompleted: 0,
+    latencyMsP99: 0, paused: false, diskDelayMs: 0, fsyncFailing: false, progress: [], links: [],
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ClusterError(`timed out after ${ms} ms`)), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); },
+      (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+async function freePorts(host: string, count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () =>
+    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, host, () => resolve(server));
+    })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}

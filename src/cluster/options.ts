@@ -1,0 +1,69 @@
+/**
+ * Cluster options, their defaults, and validation before anything is spawned (etcd's
+ * Config.validate): every message names the option and the value.
+ */
+import type { RaftTiming } from '../node/control.js';
+
+export interface ClusterOptions {
+  nodes: number;
+  dataDir: string;
+  basePort: number;
+  host: string;
+  timing: RaftTiming;
+  forward: boolean;
+  seed: number;
+  snapshotEntries: number;
+  /** How long start() waits for every worker to report ready. */
+  startTimeoutMs: number;
+}
+
+/**
+ * Tick 10 ms, election timeout 15 ticks (150-300 ms randomized), heartbeat every tick: a
+ * failover well under a second on one machine while a busy event loop (a 10 ms hiccup) cannot
+ * look like a dead leader. docs/cluster.md explains the choice.
+ */
+export const defaultTiming: RaftTiming = { tickMs: 10, electionTicks: 15, heartbeatTicks: 2 };
+
+export const defaultClusterOptions: ClusterOptions = {
+  nodes: 3,
+  dataDir: 'data',
+  basePort: 6379,
+  host: '127.0.0.1',
+  timing: defaultTiming,
+  forward: true,
+  seed: 1,
+  snapshotEntries: 10_000,
+  startTimeoutMs: 30_000,
+};
+
+export class ClusterConfigError extends Error {
+  override name = 'ClusterConfigError';
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ClusterConfigError(message);
+}
+
+export function resolveClusterOptions(partial: Partial<ClusterOptions>): ClusterOptions {
+  const o: ClusterOptions = {
+    ...defaultClusterOptions,
+    ...partial,
+    timing: { ...defaultTiming, ...partial.timing },
+  };
+  check(Number.isInteger(o.nodes) && o.nodes >= 1 && o.nodes <= 9,
+    `nodes must be an integer from 1 to 9, got ${o.nodes}`);
+  check(Number.isInteger(o.basePort) && o.basePort >= 0 && o.basePort + o.nodes - 1 <= 65535,
+    `basePort must leave room for ${o.nodes} ports up to 65535, got ${o.basePort}`);
+  check(o.dataDir.length > 0, 'dataDir must not be empty');
+  const t = o.timing;
+  check(Number.isInteger(t.tickMs) && t.tickMs >= 1 && t.tickMs <= 1000,
+    `timing.tickMs must be an integer from 1 to 1000, got ${t.tickMs}`);
+  check(Number.isInteger(t.heartbeatTicks) && t.heartbeatTicks >= 1,
+    `timing.heartbeatTicks must be a positive integer, got ${t.heartbeatTicks}`);
+  check(Number.isInteger(t.electionTicks) && t.electionTicks > t.heartbeatTicks,
+    `timing.electionTicks (${t.electionTicks}) must be an integer greater than ` +
+      `timing.heartbeatTicks (${t.heartbeatTicks})`);
+  check(Number.isInteger(o.snapshotEntries) && o.snapshotEntries >= 10,
+    `snapshotEntries must be an integer >= 10, got ${o.snapshotEntries}`);
+  return o;
+}
