@@ -1,25 +1,99 @@
 import type { Command } from '../cli.js';
+import { parseArgs, UsageError } from '../args.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { ClusterConfigError } from '../../src/cluster/options.js';
+import { DataDirError } from '../../src/cluster/dataDir.js';
+import { formatStatusLine } from '../../src/cluster/statusLine.js';
 
-const help = `Usage: harmonydb cluster [--nodes N] [--base-port P] [--data DIR] [--no-ui]
+const help = `Usage: harmonydb cluster [options]
 
 Runs a whole Raft cluster in this process: one worker thread per node, each serving the
-Redis protocol on its own port (base-port, base-port+1, ...).
+Redis protocol on its own port (base-port, base-port+1, ...). Restarting on the same --data
+directory recovers every node from its write-ahead log. Ctrl-C shuts down cleanly.
 
 Options:
-  --nodes N        number of nodes (default 3)
-  --base-port P    port of node 1 (default 6379)
-  --data DIR       data directory (default ./data)
-  --no-ui          print one status line per node every second instead of the terminal UI
+  --nodes N         number of nodes, 1 to 9 (default 3)
+  --base-port P     Redis port of node 1; node i listens on P+i-1 (default 6379)
+  --host H          address to listen on (default 127.0.0.1)
+  --data DIR        data directory (default ./data)
+  --no-forward      followers answer -MOVED instead of forwarding to the leader
+  --no-ui           print one status line per node every second (also when not a TTY)
+  --tick-ms MS      Raft tick (default 10)
+  --election-ticks N  election timeout in ticks, randomized up to 2N (default 15)
+  --heartbeat-ticks N heartbeat interval in ticks (default 2)
 `;
 
-export const command: Command = {
-  summary: 'run a whole cluster in this process',
-  help,
-  async run() {
-    process.stdout.write(
-      'harmonydb cluster: not built yet. When it is, this starts 3 Raft nodes in worker threads\n' +
-        'serving Redis clients on ports 6379-6381 with data in ./data.\n',
-    );
-    return 0;
-  },
-};
+const spec = {
+  nodes: { kind: 'int' },
+  'base-port': { kind: 'int' },
+  host: { kind: 'string' },
+  data: { kind: 'string' },
+  'no-forward': { kind: 'flag' },
+  'no-ui': { kind: 'flag' },
+  'tick-ms': { kind: 'int' },
+  'election-ticks': { kind: 'int' },
+  'heartbeat-ticks': { kind: 'int' },
+} as const;
+
+async function run(argv: string[]): Promise<number> {
+  let cluster: Cluster;
+  try {
+    const { options: o, positional } = parseArgs(argv, spec);
+    if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
+    const timing = {
+      ...(o.has('tick-ms') ? { tickMs: o.get('tick-ms') as number } : {}),
+      ...(o.has('election-ticks') ? { electionTicks: o.get('election-ticks') as number } : {}),
+      ...(o.has('heartbeat-ticks') ? { heartbeatTicks: o.get('heartbeat-ticks') as number } : {}),
+    };
+    cluster = await Cluster.start({
+      ...(o.has('nodes') ? { nodes: o.get('nodes') as number } : {}),
+      ...(o.has('base-port') ? { basePort: o.get('base-port') as number } : {}),
+      ...(o.has('host') ? { host: o.get('host') as string } : {}),
+      ...(o.has('data') ? { dataDir: o.get('data') as string } : {}),
+      forward: !o.has('no-forward'),
+      timing: timing as never,
+    });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ClusterConfigError ||
+      error instanceof DataDirError) {
+      process.stderr.write(`harmonydb cluster: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const ports = cluster.ids.map((id) => cluster.portOf(id)).join(', ');
+  process.stdout.write(`HarmonyDB cluster ${cluster.clusterId}: ${cluster.ids.length} nodes, ` +
+    `Redis protocol on ${cluster.options.host} ports ${ports} (data in ${cluster.options.dataDir})\n` +
+    `Try: redis-cli -p ${cluster.portOf(1)} SET hello world. Ctrl-C stops the cluster cleanly.\n`);
+  cluster.onEvent((e) => process.stdout.write(`[${(e.atMs / 1000).toFixed(3)}s] ` +
+    `${e.node === 0 ? 'cluster' : `node ${e.node}`}: ${e.text}\n`));
+  return statusLoop(cluster);
+}
+
+function statusLoop(cluster: Cluster): Promise<number> {
+  return new Promise((resolve) => {
+    let previous = new Map<number, number>();
+    const timer = setInterval(async () => {
+      const statuses = await cluster.status();
+      for (const s of statuses) {
+        const ops = s.opsCompleted - (previous.get(s.id) ?? s.opsCompleted);
+        process.stdout.write(`${formatStatusLine(s, ops)}\n`);
+      }
+      previous = new Map(statuses.map((s) => [s.id, s.opsCompleted]));
+    }, 1000);
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(timer);
+      process.stdout.write('\nstopping: every node fsyncs and closes its log...\n');
+      await cluster.stop();
+      process.stdout.write('stopped cleanly.\n');
+      resolve(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export const command: Command = { summary: 'run a whole cluster in this process', help, run };
