@@ -1,0 +1,107 @@
+/**
+ * Helpers shared by the src/check tests: a compact way to write histories by hand, a generator
+ * of histories that are linearizable by construction, and an independent validator of a
+ * linearization the checker returns.
+ */
+import {
+  applyKvOp,
+  type KvOp,
+  type KvResult,
+  type OpId,
+  type OpOutcome,
+  type Operation,
+} from '../../src/check/index.js';
+
+export type Outcome = KvResult | 'failed' | 'unknown';
+
+/** [client, op, invokeTime, completeTime (null = never), outcome] */
+export type Row = [number, KvOp, number, number | null, Outcome];
+
+export function history(rows: Row[]): Operation[] {
+  return rows.map(([clientId, op, invokeTime, completeTime, out], i) => {
+    const outcome: OpOutcome =
+      out === 'failed' || out === 'unknown' ? { kind: out } : { kind: 'ok', result: out };
+    return { id: i as OpId, clientId, op, invokeTime, completeTime, outcome };
+  });
+}
+
+/** A small deterministic PRNG (mulberry32) so generated histories replay from a seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface GeneratedOp {
+  op: KvOp;
+  /** How the generated op is recorded; 'ok' ones took effect at their linearization point. */
+  fate: 'ok' | 'unknownApplied' | 'unknownNotApplied' | 'failed';
+  jitterBefore: number;
+  jitterAfter: number;
+}
+
+/**
+ * Runs `plan` sequentially against a Map: op i takes effect at time 10*i + 5 (its linearization
+ * point). Each op's interval is stretched by its jitter around that point, so operations
+ * overlap in real time while the sequential order remains a valid linearization. Ops whose
+ * fate is 'unknownNotApplied' or 'failed' are not applied at all.
+ */
+export function runSequentially(plan: GeneratedOp[]): Operation[] {
+  const store = new Map<string, string>();
+  const ops: Operation[] = [];
+  plan.forEach((p, i) => {
+    const point = 10 * i + 5;
+    const invokeTime = point - p.jitterBefore;
+    const completeTime = point + p.jitterAfter;
+    const applied = p.fate === 'ok' || p.fate === 'unknownApplied';
+    const { result, next } = applyKvOp(store.get(p.op.key) ?? null, p.op);
+    if (applied) {
+      if (next === null) store.delete(p.op.key);
+      else store.set(p.op.key, next);
+    }
+    let outcome: OpOutcome = { kind: 'ok', result };
+    if (p.fate === 'failed') outcome = { kind: 'failed' };
+    else if (p.fate !== 'ok') outcome = { kind: 'unknown' };
+    ops.push({ id: i as OpId, clientId: i % 7, op: p.op, invokeTime, completeTime, outcome });
+  });
+  return ops;
+}
+
+/**
+ * Throws unless `order` is a linearization of the key's operations in `ops`: it contains every
+ * operation with an ok outcome, only writes among the unknown ones, respects real time, and
+ * replaying it sequentially yields every recorded result.
+ */
+export function assertValidLinearization(ops: Operation[], key: string, order: OpId[]): void {
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  const mustContain = ops.filter(
+    (o) => o.op.key === key && o.outcome.kind === 'ok',
+  );
+  const inOrder = new Set(order);
+  for (const o of mustContain) {
+    if (!inOrder.has(o.id)) throw new Error(`linearization misses op ${o.id}`);
+  }
+  let state: string | null = null;
+  let latestInvoke = -Infinity;
+  for (const id of order) {
+    const o = byId.get(id);
+    if (o === undefined || o.op.key !== key) throw new Error(`foreign op ${id} in order`);
+    if (o.outcome.kind === 'failed') throw new Error(`failed op ${id} linearized`);
+    // Real time: an op that completed before a prior op was invoked cannot come after it.
+    if (o.outcome.kind === 'ok' && o.completeTime! < latestInvoke) {
+      throw new Error(`op ${id} completed before an earlier-placed op was invoked`);
+    }
+    latestInvoke = Math.max(latestInvoke, o.invokeTime);
+    const { result, next } = applyKvOp(state, o.op);
+    if (o.outcome.kind === 'ok' && JSON.stringify(result) !== JSON.stringify(o.outcome.result)) {
+      throw new Error(`op ${id} recorded ${JSON.stringify(o.outcome.result)}, ` +
+        `replay gives ${JSON.stringify(result)}`);
+    }
+    state = next;
+  }
+}
