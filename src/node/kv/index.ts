@@ -1,0 +1,14 @@
+/** The replicated key-value state machine: ops, their codec, apply, and the backend contract. */
+export type { KvOp, KvOpType, KvResult, PutCondition } from './op.js';
+export { int64Max, int64Min, kvErrors, valueBytesMax } from './op.js';
+export type { KvStore } from './store.js';
+export { applyKvOp, bytesEqual, compareBytes } from './apply.js';
+export { decodeKvOp, encodeKvOp, KvOpDecodeError, kvOpVersion } from './codec.js';
+export { MemoryKvStore, keyString } from './memoryKvStore.js';
+export { globMatch } from './glob.js';
+export { parseInt64, parseSafeInteger } from './integer.js';
+export { NotLeaderError, RequestTooLargeError, TryAgainError, type HostPort } from './errors.js';
+export type {
+  KvBackend, NodeRole, PeerInfo, ReadConsistency, ReadOptions, ReplyValue, RoleInfo,
+  ScanOptions, ScanResult,
+} from './backend.js';
