@@ -212,7 +212,8 @@ export function validateOperation(o: Operation, where: string): void {
   if (!Number.isFinite(o.invokeTime)) throw new HistoryError(`${where}: invokeTime not finite`);
   if (o.completeTime === null) {
     if (o.outcome.kind !== 'unknown') {
-      throw new HistoryError(`${where}: a ${o.outcome.kind} operation needs a completeTime`);
+      const kind = o.outcome.kind;
+      throw new HistoryError(`${where}: an operation with outcome ${kind} needs a completeTime`);
     }
     return;
   }

@@ -160,53 +160,108 @@ function mix32(x: number): number {
 }
 
 /**
- * The set of (linearized bitset, state) pairs already explored. Bitsets are copied into one
- * growing pool; entries with equal hashes are chained. The hash of a bitset is the XOR of a
- * per-operation random word (Zobrist hashing), so the search updates it in O(1) per step.
+ * The set of linearized operations, as a bitset with two summaries kept up to date so the memo
+ * can store only the interesting window of it: every word below `lo` is all ones (operations
+ * invoked long ago are all linearized) and every word above `hi` is zero (operations not yet
+ * reached). The window is about as wide as the concurrency, not the history. `hash` is the XOR
+ * of a random word per member (Zobrist hashing), updated in O(1) per toggle.
+ */
+class LinearizedSet {
+  readonly bits: Uint32Array;
+  private readonly zobrist: Uint32Array;
+  private readonly fullWords: number;
+  hash = 0;
+  lo = 0;
+  hi = -1;
+
+  constructor(n: number) {
+    const words = Math.max(1, Math.ceil(n / 32));
+    this.bits = new Uint32Array(words);
+    // Only whole words can be all ones; a partial last word stops `lo` for good.
+    this.fullWords = Math.floor(n / 32);
+    this.zobrist = new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.zobrist[i] = mix32(i * 2 + 1);
+  }
+
+  hashWith(op: number): number {
+    return (this.hash ^ this.zobrist[op]!) >>> 0;
+  }
+
+  add(op: number): void {
+    const w = op >>> 5;
+    assert((this.bits[w]! & (1 << (op & 31))) === 0, 'adding a linearized operation');
+    this.bits[w]! |= 1 << (op & 31);
+    this.hash = this.hashWith(op);
+    if (w > this.hi) this.hi = w;
+    while (this.lo < this.fullWords && this.bits[this.lo] === 0xffffffff) this.lo++;
+  }
+
+  remove(op: number): void {
+    const w = op >>> 5;
+    assert((this.bits[w]! & (1 << (op & 31))) !== 0, 'removing an unlinearized operation');
+    this.bits[w]! &= ~(1 << (op & 31));
+    this.hash = this.hashWith(op);
+    if (w < this.lo) this.lo = w;
+    while (this.hi >= 0 && this.bits[this.hi] === 0) this.hi--;
+  }
+}
+
+/**
+ * The set of (linearized set, state) pairs already explored. Each entry stores the window
+ * [lo, hi] of its bitset; with `lo` and `hi` canonical (see LinearizedSet) equal sets have
+ * equal windows. Entries whose hashes collide are chained.
  */
 class Memo {
-  private readonly words: number;
-  private pool: Uint32Array;
+  private pool = new Uint32Array(1024);
+  private poolUsedWords = 0;
+  private readonly offsets: number[] = [];
+  private readonly los: number[] = [];
+  private readonly his: number[] = [];
   private readonly states: number[] = [];
   private readonly chain: number[] = [];
   private readonly heads = new Map<number, number>();
-  private readonly entryCountMax: number;
+  private readonly memoBytesMax: number;
 
-  constructor(words: number, memoBytesMax: number) {
-    this.words = words;
-    this.entryCountMax = Math.floor(memoBytesMax / (words * 4 + memoEntryOverheadBytes));
-    this.pool = new Uint32Array(words * 64);
+  constructor(memoBytesMax: number) {
+    this.memoBytesMax = memoBytesMax;
   }
 
   get full(): boolean {
-    return this.states.length >= this.entryCountMax;
+    return this.poolUsedWords * 4 + this.states.length * memoEntryOverheadBytes >
+      this.memoBytesMax;
   }
 
-  /** Adds the pair unless present; returns whether it was added. */
-  insert(hash: number, bits: Uint32Array, state: number): boolean {
-    const key = (hash ^ mix32(state + 0x3c6ef372)) >>> 0;
-    const words = this.words;
-    let at = this.heads.get(key) ?? -1;
-    while (at !== -1) {
-      if (this.states[at] === state && this.equalAt(at, bits)) return false;
-      at = this.chain[at]!;
+  /** Adds (set, state) unless present; returns whether it was added. */
+  insert(set: LinearizedSet, state: number): boolean {
+    const key = (set.hash ^ mix32(state + 0x3c6ef372)) >>> 0;
+    const head = this.heads.get(key) ?? -1;
+    for (let at = head; at !== -1; at = this.chain[at]!) {
+      if (this.states[at] === state && this.equalAt(at, set)) return false;
     }
-    const index = this.states.length;
-    if ((index + 1) * words > this.pool.length) {
-      const grown = new Uint32Array(this.pool.length * 2);
+    const length = set.hi - set.lo + 1;
+    if (this.poolUsedWords + length > this.pool.length) {
+      const grown = new Uint32Array(Math.max(this.pool.length * 2, this.poolUsedWords + length));
       grown.set(this.pool);
       this.pool = grown;
     }
-    this.pool.set(bits, index * words);
+    if (length > 0) {
+      this.pool.set(set.bits.subarray(set.lo, set.hi + 1), this.poolUsedWords);
+    }
+    const index = this.states.length;
+    this.offsets.push(this.poolUsedWords);
+    this.poolUsedWords += Math.max(0, length);
+    this.los.push(set.lo);
+    this.his.push(set.hi);
     this.states.push(state);
-    this.chain.push(this.heads.get(key) ?? -1);
+    this.chain.push(head);
     this.heads.set(key, index);
     return true;
   }
 
-  private equalAt(at: number, bits: Uint32Array): boolean {
-    const base = at * this.words;
-    for (let w = 0; w < this.words; w++) if (this.pool[base + w] !== bits[w]) return false;
+  private equalAt(at: number, set: LinearizedSet): boolean {
+    if (this.los[at] !== set.lo || this.his[at] !== set.hi) return false;
+    const base = this.offsets[at]! - set.lo;
+    for (let w = set.lo; w <= set.hi; w++) if (this.pool[base + w] !== set.bits[w]) return false;
     return true;
   }
 }
@@ -282,11 +337,8 @@ export function searchKey(ops: readonly Operation[], options: KeySearchOptions):
   const n = ops.length;
   const model = new EncodedOps(ops);
   const list = new EntryList(ops, model.definite);
-  const words = Math.max(1, Math.ceil(n / 32));
-  const bits = new Uint32Array(words);
-  const zobrist = new Uint32Array(n);
-  for (let i = 0; i < n; i++) zobrist[i] = mix32(i * 2 + 1);
-  const memo = new Memo(words, options.memoBytesMax);
+  const linearized = new LinearizedSet(n);
+  const memo = new Memo(options.memoBytesMax);
   const stackOp = new Int32Array(n);
   const stackState = new Int32Array(n);
   let definiteLeft = 0;
@@ -294,7 +346,6 @@ export function searchKey(ops: readonly Operation[], options: KeySearchOptions):
 
   let depth = 0;
   let state = stateAbsent;
-  let hash = 0;
   let steps = 0;
   let failure: KeySearchFailure | null = null;
   let entry = list.next[list.head]!;
@@ -309,9 +360,8 @@ export function searchKey(ops: readonly Operation[], options: KeySearchOptions):
     if (list.isCall[entry] === 1) {
       const nextState = model.step(op, state);
       if (nextState >= 0) {
-        bits[op >>> 5]! ^= 1 << (op & 31);
-        if (memo.insert(hash ^ zobrist[op]!, bits, nextState)) {
-          hash = (hash ^ zobrist[op]!) >>> 0;
+        linearized.add(op);
+        if (memo.insert(linearized, nextState)) {
           stackOp[depth] = op;
           stackState[depth] = state;
           depth++;
@@ -325,7 +375,7 @@ export function searchKey(ops: readonly Operation[], options: KeySearchOptions):
           }
           continue;
         }
-        bits[op >>> 5]! ^= 1 << (op & 31);
+        linearized.remove(op);
       }
       entry = list.next[entry]!;
       continue;
@@ -338,8 +388,7 @@ export function searchKey(ops: readonly Operation[], options: KeySearchOptions):
     depth--;
     const undone = stackOp[depth]!;
     state = stackState[depth]!;
-    bits[undone >>> 5]! ^= 1 << (undone & 31);
-    hash = (hash ^ zobrist[undone]!) >>> 0;
+    linearized.remove(undone);
     definiteLeft += model.definite[undone]!;
     list.unlift(undone);
     entry = list.next[list.callOf[undone]!]!;

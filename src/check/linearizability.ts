@@ -19,7 +19,7 @@ import { explainViolation } from './report.js';
 export type CheckVerdict = 'ok' | 'violation' | 'unknown';
 
 export interface CheckOptions {
-  /** Search steps allowed PER KEY before that key is reported 'unknown'; default 1,000,000. */
+  /** Search steps allowed PER KEY before that key is reported 'unknown'; default 10,000,000. */
   stepBudget?: number;
   /** Memo cache bytes allowed per key before that key is 'unknown'; default 256 MiB. */
   memoBytesMax?: number;
@@ -60,7 +60,7 @@ export interface CheckResult {
   steps: number;
 }
 
-const stepBudgetDefault = 1_000_000;
+const stepBudgetDefault = 10_000_000;
 const memoBytesMaxDefault = 256 * 1024 * 1024;
 
 function validateOptions(options: CheckOptions): Required<CheckOptions> {
@@ -95,6 +95,8 @@ function partitionByKey(ops: readonly Operation[]): Map<string, KeyPart> {
     if (o.outcome.kind === 'failed' || unansweredGet) part.dropped++;
     else part.kept.push(o);
   }
+  // Invocation order keeps the search's bitset window narrow (keySearch.ts, LinearizedSet).
+  for (const part of byKey.values()) part.kept.sort((a, b) => a.invokeTime - b.invokeTime);
   return byKey;
 }
 

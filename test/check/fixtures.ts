@@ -105,3 +105,58 @@ export function assertValidLinearization(ops: Operation[], key: string, order: O
     state = next;
   }
 }
+
+export interface ConcurrentHistoryOptions {
+  seed: number;
+  opCount: number;
+  keyCount: number;
+  /** Clients issuing operations at the same time, each one at a time. */
+  clientCount: number;
+  /** Fraction of writes whose outcome is recorded as unknown (half of them never applied). */
+  unknownFraction: number;
+}
+
+/**
+ * A realistic concurrent history: each client issues operations back to back with random
+ * latencies; each operation takes effect at a random instant inside its interval, and the
+ * results come from applying operations to a Map in the order of those instants. Linearizable
+ * by construction.
+ */
+export function concurrentHistory(o: ConcurrentHistoryOptions): Operation[] {
+  const random = prng(o.seed);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const plans: { clientId: number; op: KvOp; invoke: number; complete: number; point: number;
+    unknown: boolean; applied: boolean }[] = [];
+  const clientTime = new Array<number>(o.clientCount).fill(0);
+  for (let i = 0; i < o.opCount; i++) {
+    const clientId = i % o.clientCount;
+    const invoke = clientTime[clientId]! + 1 + pick(3);
+    const complete = invoke + 1 + pick(20);
+    clientTime[clientId] = complete;
+    const key = `key-${pick(o.keyCount)}`;
+    const value = `v${pick(8)}`;
+    const kind = pick(10);
+    const op: KvOp = kind < 4 ? { kind: 'get', key } : kind < 7 ? { kind: 'put', key, value }
+      : kind < 8 ? { kind: 'del', key } : { kind: 'cas', key, expected: `v${pick(8)}`, value };
+    const unknown = op.kind !== 'get' && random() < o.unknownFraction;
+    const applied = !unknown || random() < 0.5;
+    const point = invoke + random() * (complete - invoke);
+    plans.push({ clientId, op, invoke, complete, point, unknown, applied });
+  }
+  const results = new Array<KvResult>(plans.length);
+  const byPoint = plans.map((_, i) => i).sort((a, b) => plans[a]!.point - plans[b]!.point);
+  const store = new Map<string, string>();
+  for (const i of byPoint) {
+    const p = plans[i]!;
+    const { result, next } = applyKvOp(store.get(p.op.key) ?? null, p.op);
+    results[i] = result;
+    if (!p.applied) continue;
+    if (next === null) store.delete(p.op.key);
+    else store.set(p.op.key, next);
+  }
+  return plans.map((p, i) => ({
+    id: i as OpId, clientId: p.clientId, op: p.op, invokeTime: p.invoke,
+    completeTime: p.complete,
+    outcome: p.unknown ? { kind: 'unknown' } : { kind: 'ok', result: results[i]! },
+  }));
+}
