@@ -174,7 +174,10 @@ export function describeResult(r: CheckResult): string {
   const keyCount = r.perKey.size;
   let opCount = 0;
   for (const k of r.perKey.values()) opCount += k.opCount;
-  const scope = `${opCount} operations on ${keyCount} keys, ${r.steps} search steps`;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const scope =
+    `${plural(opCount, 'operation')} on ${plural(keyCount, 'key')}, ` +
+    `${plural(r.steps, 'search step')}`;
   switch (r.result) {
     case 'ok':
       return `linearizable (${scope})`;
