@@ -8,6 +8,7 @@ type Bench = { run(args: string[]): Promise<void> };
 const benches: Record<string, () => Promise<Bench>> = {
   // name: () => import('./name.js'),
   cluster: () => import('./cluster.js'),
+  codec: () => import('./codec.js'),
 };
 
 async function main(): Promise<void> {

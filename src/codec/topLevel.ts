@@ -28,6 +28,10 @@ import {
 } from './snapshot.js';
 import { MESSAGE_FIXED_BYTES, messageBodyBytes, readMessage, writeMessage } from './message.js';
 
+/** Field names per kind, built once: the encode path is hot (every WAL entry, every batch). */
+const KIND_NAMES: readonly string[] =
+  Array.from({ length: KIND_MAX + 1 }, (_, k) => Kind[k] ?? '');
+
 function encodeTopLevel<T>(
   kind: Kind,
   value: T,
@@ -36,11 +40,12 @@ function encodeTopLevel<T>(
 ): Uint8Array {
   const totalBytes = HEADER_BYTES + bodyBytes;
   const w = new ByteWriter(totalBytes);
-  w.u8(FORMAT_VERSION, `${Kind[kind]} version`);
-  w.u8(kind, `${Kind[kind]} kind`);
+  w.header(FORMAT_VERSION, kind);
   write(w, value);
   const wroteBytes = w.length;
-  assert(wroteBytes === totalBytes, `${Kind[kind]}: sized ${totalBytes}, wrote ${wroteBytes}`);
+  if (wroteBytes !== totalBytes) {
+    assert(false, `${KIND_NAMES[kind]}: sized ${totalBytes}, wrote ${wroteBytes}`);
+  }
   return w.finish();
 }
 
@@ -50,7 +55,7 @@ function decodeTopLevel<T>(
   options: DecodeOptions | undefined,
   read: (r: ByteReader) => T,
 ): T {
-  const name = Kind[kind];
+  const name = KIND_NAMES[kind]!;
   const r = new ByteReader(buf, options);
   const version = r.u8(`${name} version`);
   if (version !== FORMAT_VERSION) {

@@ -42,6 +42,15 @@ export class ByteWriter {
     this.u8(value ? 1 : 0, field);
   }
 
+  /** The top-level header: version and kind, both known-good constants of the codec. */
+  header(version: number, kind: number): void {
+    assert(this.offset === 0, 'the header comes first');
+    this.reserve(2);
+    this.bytes[0] = version;
+    this.bytes[1] = kind;
+    this.offset = 2;
+  }
+
   /** A u8 that must be one of 0..maxValue (an enum whose values are dense from 0). */
   enumValue(value: number, field: string, name: string, maxValue: number): void {
     if (!Number.isInteger(value) || value < 0 || value > maxValue) {
