@@ -27,7 +27,8 @@ import {
 } from './header.js';
 import { checkTree } from './invariants.js';
 import { writeMeta } from './meta.js';
-import { KEY_BYTES_LIMIT, PAGE_SIZE_BYTES } from './page.js';
+import { DEPTH_MAX } from './cursor.js';
+import { cellAt, KEY_BYTES_LIMIT, PAGE_SIZE_BYTES, PageType, u32 } from './page.js';
 import { ReadView } from './readView.js';
 import { WriteTxn } from './writeTxn.js';
 import { WriterCore } from './writerCore.js';
@@ -64,6 +65,8 @@ export interface BTreeStats {
   readersReaped: number;
   version: number;
   appliedIndex: number;
+  /** Levels from root to leaf (0 for an empty tree). */
+  height: number;
 }
 
 /** Redis's own bulk-string cap; larger values go nowhere near a 4 GiB arena anyway. */
@@ -190,6 +193,7 @@ export class BTree {
       readersReaped: this.core.readersReaped,
       version: meta.version,
       appliedIndex: meta.appliedIndex,
+      height: treeHeight(this.core.arena.u8, meta.root),
     };
   }
 
@@ -239,4 +243,13 @@ export class BTreeReader {
       view.close();
     }
   }
+}
+
+function treeHeight(a: Uint8Array, root: number): number {
+  let height = 0;
+  for (let id = root; id !== 0 && height < DEPTH_MAX; height++) {
+    const base = id * PAGE_SIZE_BYTES;
+    id = a[base] === PageType.Branch ? u32(a, cellAt(a, base, 0) + 2) : 0;
+  }
+  return height;
 }

@@ -53,7 +53,7 @@ function expectRange(
 // Small alphabets make collisions (updates, deletes of present keys) frequent.
 const keyArb = fc.oneof(
   { weight: 6, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 6, max: 7 }) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 512, max: 1 }) },
+  { weight: 3, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 512, max: 1 }) },
 );
 const valueArb = fc.oneof(
   { weight: 8, arbitrary: fc.uint8Array({ maxLength: 120 }) },
@@ -66,7 +66,7 @@ const opArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
 );
 const batchArb = fc.record({
-  ops: fc.array(opArb, { maxLength: 120 }),
+  ops: fc.array(opArb, { maxLength: 400, size: 'large' }),
   abort: fc.nat(9).map((n) => n === 0), // one batch in ten is aborted
   range: fc.record({
     start: fc.option(keyArb, { nil: undefined }),
@@ -78,8 +78,9 @@ const batchArb = fc.record({
 
 describe('B+ tree against a sorted Map model', () => {
   it('agrees on random batches, with invariants after every commit', () => {
+    let heightMax = 0;
     fc.assert(
-      fc.property(fc.array(batchArb, { minLength: 1, maxLength: 25 }), (batches) => {
+      fc.property(fc.array(batchArb, { minLength: 1, maxLength: 12, size: 'medium' }), (batches) => {
         const tree = BTree.create({ maxPages: 65536 });
         const model: Model = new Map();
         let applied = 0;
@@ -110,6 +111,7 @@ describe('B+ tree against a sorted Map model', () => {
             for (const [k, v] of local) model.set(k, v);
           }
           tree.checkInvariants();
+          heightMax = Math.max(heightMax, tree.stats().height);
           const view = tree.read();
           try {
             view.checkInvariants();
@@ -121,8 +123,66 @@ describe('B+ tree against a sorted Map model', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
+    // The runs must reach trees with a branch level (deeper trees: the 'deep trees' test).
+    expect(heightMax).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/** Seeded PRNG (mulberry32) so a failure replays exactly. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('deep trees', () => {
+  it.each([1, 2])('grows to height >= 4 and shrinks back to empty (seed %i)', (seed) => {
+    const random = prng(seed);
+    const tree = BTree.create({ maxPages: 65536 });
+    const model: Model = new Map();
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const key = new Uint8Array(150 + Math.floor(random() * 250));
+      for (let j = 0; j < key.length; j++) key[j] = Math.floor(random() * 4);
+      keys.push(key);
+    }
+    let heightMax = 0;
+    for (let batch = 0; batch < 24; batch++) {
+      const txn = tree.write();
+      for (let i = batch * 500; i < (batch + 1) * 500; i++) {
+        const value = new Uint8Array(Math.floor(random() * 200)).fill(i & 255);
+        txn.put(keys[i]!, value);
+        model.set(hex(keys[i]!), hex(value));
+      }
+      txn.commit();
+      if (batch % 6 === 5) tree.checkInvariants();
+      heightMax = Math.max(heightMax, tree.stats().height);
+    }
+    expect(heightMax).toBeGreaterThanOrEqual(4);
+    const order = keys.map((_, i) => i).sort(() => random() - 0.5);
+    for (let batch = 0; batch < 24; batch++) {
+      const txn = tree.write();
+      for (const i of order.slice(batch * 500, (batch + 1) * 500)) {
+        txn.delete(keys[i]!);
+        model.delete(hex(keys[i]!));
+      }
+      txn.commit();
+      if (batch % 6 === 5 || batch > 20) {
+        tree.checkInvariants();
+        const view = tree.read();
+        expectViewMatches(view, model);
+        view.close();
+      }
+    }
+    expect(tree.stats().keyCount).toBe(0);
+    expect(tree.stats().height).toBe(0);
   });
 });
 
