@@ -116,7 +116,7 @@ describe('MessageChannelTransport', () => {
     const { a, b, received } = pair();
     a.setFaultRules({ ...NO_FAULTS, delayMs: 60 });
     a.send(2, [appMessage(1, 2, 1)]);
-    await sleep(20);
+    await new Promise((resolve) => setImmediate(resolve)); // held by the 60 ms timer
     expect(received).toHaveLength(0);
     expect(a.stats()[0]).toMatchObject({ delayedBatches: 1, inflightFrames: 1, sentBatches: 0 });
     await waitFor('delayed batch', () => received.length === 1);

@@ -15,6 +15,8 @@ export interface PeerInit {
   seed: number;
   ports: Record<number, MessagePort>;
   inflightFramesMax?: number;
+  /** Int32 slot 0: a 'block' command stalls this thread until the test sets it to 1. */
+  gate?: SharedArrayBuffer;
 }
 
 export type PeerCommand =
@@ -24,7 +26,7 @@ export type PeerCommand =
   | { cmd: 'setRules'; rules: FaultRules }
   | { cmd: 'heal' }
   | { cmd: 'stats' }
-  | { cmd: 'block'; ms: number };
+  | { cmd: 'block' };
 
 export interface ReceivedFrom {
   batches: number;
@@ -115,7 +117,8 @@ function run(command: PeerCommand): unknown {
 port.on('message', ({ requestId, command }: { requestId: number; command: PeerCommand }) => {
   port.postMessage({ requestId, result: run(command) });
   if (command.cmd === 'block') {
-    // Stall this thread's event loop: nothing is taken off the ports, nothing acknowledged.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, command.ms);
+    // Stall this thread's event loop until the test opens the gate (10 s at most): nothing is
+    // taken off the ports, nothing acknowledged.
+    Atomics.wait(new Int32Array(init.gate!), 0, 0, 10_000);
   }
 });

@@ -200,18 +200,22 @@ describe('three workers on a MessageChannel mesh', () => {
 describe('bounded queues and dead peers between two workers', () => {
   it('drops beyond the in-flight bound while the receiver is stalled, then recovers',
     async () => {
-      const mesh = spawnMesh([1, 2], { inflightFramesMax: 64 });
+      const gate = new SharedArrayBuffer(4);
+      const mesh = spawnMesh([1, 2], { inflightFramesMax: 64, gate });
       const [a, b] = [mesh.get(1)!, mesh.get(2)!];
       try {
         await a.send(2, 1, 1); // both workers are up and linked
         await waitReceived(b, 1, 1);
         await waitIdle(a, 2);
-        await b.call({ cmd: 'block', ms: 400 });
+        await b.call({ cmd: 'block' });
         for (let i = 0; i < 10; i++) await a.send(2, 50, 100 + i * 100);
         const stalled = await a.link(2);
         expect(stalled.sentBatches).toBe(1 + 64);
         expect(stalled.dropped.queueFull).toBe(500 - 64);
         expect(stalled.inflightFrames).toBe(64);
+        const flag = new Int32Array(gate);
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
         await waitReceived(b, 1, 1 + 64);
         await waitIdle(a, 2);
         await a.send(2, 1, 5000);
