@@ -1,0 +1,210 @@
+/**
+ * One client connection: decode → schedule → execute → reply in order.
+ *
+ * Scheduling (why replies stay in order and each command sees the ones before it):
+ * commands are started strictly in arrival order; a command starts only when its kind is
+ * compatible with what is in flight (see ExecKind): reads overlap reads, writes overlap writes
+ * (the backend applies writes in call order), a read never overlaps a write, `exclusive` runs
+ * alone, `local` runs synchronously at its turn. Each command has a slot in arrival order and
+ * replies leave from the head of the slot queue, all ready ones in one corked write.
+ *
+ * Bounds: at most pipelineDepthMax decoded, unanswered commands (and pipelineBytesMax of
+ * their arguments); beyond, or while the socket holds more than outputBytesHighWater of
+ * unread replies, the socket is paused and the decoder keeps the rest of its chunk. A protocol
+ * error is answered after the replies to the commands before it, then the connection closes.
+ */
+import type { Socket } from 'node:net';
+import { AssertionError } from '../codec/assert.js';
+import type { KvBackend, RoleInfo } from '../node/kv/backend.js';
+import { ClientState } from './clientState.js';
+import type { CommandTable } from './commandTable.js';
+import type { CommandContext, ExecKind, ServerView } from './commandTypes.js';
+import { backendErrorReply } from './errors.js';
+import type { ServerLimits } from './limits.js';
+import { RespDecoder, RespProtocolError } from './respDecoder.js';
+import { ReplyBuffer, type RespValue } from './respEncoder.js';
+
+interface Slot {
+  args: Buffer[];
+  bytes: number;
+  reply: RespValue | undefined;
+  done: boolean;
+}
+
+export class Connection {
+  readonly client: ClientState;
+  private readonly decoder: RespDecoder;
+  private readonly slots: Slot[] = [];
+  /** slots[0..started) have been started. */
+  private started = 0;
+  private queuedBytes = 0;
+  private inflight = 0;
+  private inflightKind: ExecKind = 'local';
+  private protocolError: RespProtocolError | undefined;
+  private closing = false;
+  private readonly ctx: CommandContext;
+  private readonly out = new ReplyBuffer();
+
+  constructor(
+    private readonly socket: Socket,
+    id: number,
+    private readonly table: CommandTable,
+    backend: KvBackend,
+    server: ServerView,
+    private readonly limits: ServerLimits,
+    private readonly onClose: (conn: Connection) => void,
+  ) {
+    const addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const localAddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
+    this.client = new ClientState(id, addr, localAddr, Date.now());
+    this.decoder = new RespDecoder(limits);
+    const client = this.client;
+    this.ctx = {
+      client, backend, server,
+      get consistency() { return client.readonly ? 'local' as const : 'linearizable' as const; },
+      role: (): RoleInfo => backend.role(),
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.pump());
+    socket.on('error', () => { /* 'close' follows; nothing to answer to. */ });
+    socket.on('close', () => {
+      this.closing = true;
+      this.onClose(this);
+    });
+  }
+
+  close(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.client.lastInteractionMs = Date.now();
+    this.decoder.feed(chunk);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.closing) return;
+    this.decodeMore();
+    this.startReady();
+    this.flush();
+    if (this.closing) return;
+    if (this.protocolError !== undefined && this.slots.length === 0) {
+      this.finishWithProtocolError(this.protocolError);
+      return;
+    }
+    const full = this.slots.length >= this.limits.pipelineDepthMax
+      || this.queuedBytes >= this.limits.pipelineBytesMax
+      || this.socket.writableLength > this.limits.outputBytesHighWater;
+    if (full || this.decoder.hasPendingInput()) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private decodeMore(): void {
+    while (this.protocolError === undefined
+      && this.slots.length < this.limits.pipelineDepthMax
+      && this.queuedBytes < this.limits.pipelineBytesMax
+      && this.socket.writableLength <= this.limits.outputBytesHighWater) {
+      let args: Buffer[] | undefined;
+      try {
+        args = this.decoder.next();
+      } catch (err) {
+        if (!(err instanceof RespProtocolError)) throw err;
+        this.protocolError = err;
+        return;
+      }
+      if (args === undefined) return;
+      let bytes = 0;
+      for (const arg of args) bytes += arg.length;
+      this.slots.push({ args, bytes, reply: undefined, done: false });
+      this.queuedBytes += bytes;
+    }
+  }
+
+  private startReady(): void {
+    while (this.started < this.slots.length && !this.client.closeRequested) {
+      const slot = this.slots[this.started]!;
+      const kind = this.table.kindOf(this.ctx, slot.args);
+      if (!this.canStart(kind)) return;
+      this.started++;
+      this.run(slot, kind);
+    }
+  }
+
+  private canStart(kind: ExecKind): boolean {
+    if (this.inflight === 0) return true;
+    if (this.inflightKind === 'exclusive' || kind === 'exclusive') return false;
+    if (kind === 'local') return true;
+    return kind === this.inflightKind;
+  }
+
+  private run(slot: Slot, kind: ExecKind): void {
+    let result: RespValue | Promise<RespValue>;
+    try {
+      result = this.table.execute(this.ctx, slot.args);
+    } catch (err) {
+      result = this.errorReply(err);
+    }
+    if (!(result instanceof Promise)) {
+      slot.reply = result;
+      slot.done = true;
+      return;
+    }
+    this.inflight++;
+    this.inflightKind = kind === 'local' ? 'exclusive' : kind;
+    result.then(
+      (reply) => { slot.reply = reply; },
+      (err: unknown) => { slot.reply = this.errorReply(err); },
+    ).finally(() => {
+      slot.done = true;
+      this.inflight--;
+      this.pump();
+    }).catch((err: unknown) => {
+      // An assertion failure is a bug: let it crash the worker rather than hide it.
+      queueMicrotask(() => { throw err; });
+    });
+  }
+
+  private errorReply(err: unknown): RespValue {
+    if (err instanceof AssertionError) throw err;
+    return backendErrorReply(err, () => this.ctx.role());
+  }
+
+  /** Writes the replies of the finished commands at the head of the queue, in one go. */
+  private flush(): void {
+    let count = 0;
+    while (count < this.slots.length && count < this.started && this.slots[count]!.done) {
+      const slot = this.slots[count]!;
+      this.out.write(slot.reply ?? null);
+      this.queuedBytes -= slot.bytes;
+      count++;
+      if (this.client.closeRequested && count === this.started) break;
+    }
+    if (count === 0) return;
+    this.slots.splice(0, count);
+    this.started -= count;
+    this.writeOut();
+    if (this.client.closeRequested && this.started === 0) {
+      this.closing = true;
+      this.socket.end();
+    }
+  }
+
+  private writeOut(): void {
+    const chunks = this.out.take();
+    if (chunks.length === 0) return;
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+  }
+
+  private finishWithProtocolError(err: RespProtocolError): void {
+    this.closing = true;
+    if (err.reply !== undefined) this.out.write({ error: err.reply });
+    this.writeOut();
+    this.socket.end();
+  }
+}

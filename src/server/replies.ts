@@ -1,0 +1,63 @@
+/** Redis's error wordings and small argument helpers shared by the command handlers. */
+import { parseInt64 } from '../node/kv/integer.js';
+import type { KvResult } from '../node/kv/op.js';
+import type { RespValue } from './respEncoder.js';
+
+export const syntaxError: RespValue = Object.freeze({ error: 'ERR syntax error' });
+export const notIntegerError: RespValue = Object.freeze({
+  error: 'ERR value is not an integer or out of range',
+});
+
+export function wrongArity(name: string): RespValue {
+  return { error: `ERR wrong number of arguments for '${name}' command` };
+}
+
+/** Redis: the name and then the arguments, quoted, until 128 characters of arguments. */
+export function unknownCommand(args: Buffer[]): RespValue {
+  const name = clip(text(args[0]!), 128);
+  let listed = '';
+  for (let i = 1; i < args.length && listed.length < 128; i++) {
+    listed += `'${clip(text(args[i]!), 128 - listed.length)}' `;
+  }
+  return { error: `ERR unknown command '${name}', with args beginning with: ${listed}` };
+}
+
+export function unknownSubcommand(sub: Buffer, command: string): RespValue {
+  return { error: `ERR unknown subcommand '${clip(text(sub), 128)}'. Try ${command} HELP.` };
+}
+
+/** Client bytes shown in a message (UTF-8, lossy for invalid sequences; bounded first). */
+export function text(arg: Buffer): string {
+  return arg.subarray(0, 1024).toString('utf8');
+}
+
+function clip(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, n);
+}
+
+/** Lower-cased ASCII of a keyword argument; long arguments are no keyword. */
+export function keyword(arg: Buffer | undefined): string {
+  if (arg === undefined || arg.length > 64) return '';
+  return arg.toString('latin1').toLowerCase();
+}
+
+export function parseIntegerArg(arg: Buffer): bigint | undefined {
+  return parseInt64(arg);
+}
+
+/** KvResult → reply. A multi's results are one level deep (never nested). */
+export function resultReply(result: KvResult): RespValue {
+  if (result.kind !== 'multi') return singleReply(result);
+  return result.results.map(singleReply);
+}
+
+function singleReply(result: KvResult): RespValue {
+  switch (result.kind) {
+    case 'ok': return { simple: 'OK' };
+    case 'bulk': return result.value;
+    case 'int': return result.value;
+    case 'array': return result.values;
+    case 'error': return { error: result.message };
+    case 'multi': return { error: 'ERR nested multi result' };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Encodes replies (RespValue, see src/node/kv/backend.ts ReplyValue) as RESP2 into a
+ * ReplyBuffer that a connection flushes with one socket write per batch of ready replies.
+ * Small pieces are copied into a growing scratch buffer; bulks of 16 KiB and more are passed
+ * through as their own chunks (no copy of large values). Arrays are walked with an explicit
+ * stack, no recursion.
+ */
+import { assert } from '../codec/assert.js';
+import type { ReplyValue } from '../node/kv/backend.js';
+
+export type RespValue = ReplyValue;
+
+export const nullArray: RespValue = Object.freeze({ nullArray: true as const });
+export const okReply: RespValue = Object.freeze({ simple: 'OK' });
+
+export function simple(text: string): RespValue {
+  return { simple: text };
+}
+
+export function errorReply(text: string): RespValue {
+  return { error: text };
+}
+
+const passThroughBytesMin = 16 * 1024;
+const crlf = Buffer.from('\r\n');
+
+export class ReplyBuffer {
+  private chunks: Buffer[] = [];
+  private scratch = Buffer.allocUnsafe(4096);
+  private used = 0;
+  private bytes = 0;
+
+  /** Total bytes encoded and not yet taken. */
+  byteLength(): number {
+    return this.bytes + this.used;
+  }
+
+  /** Everything encoded so far, as chunks for one corked write. */
+  take(): Buffer[] {
+    this.sealScratch();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.bytes = 0;
+    return chunks;
+  }
+
+  write(value: RespValue): void {
+    // Explicit stack of [array, next index]; values are pushed in order.
+    const stack: [RespValue[], number][] = [];
+    let current: RespValue | undefined = value;
+    for (;;) {
+      if (current !== undefined) {
+        if (Array.isArray(current)) {
+          this.ascii(`*${current.length}\r\n`);
+          if (current.length > 0) stack.push([current, 0]);
+        } else {
+          this.scalar(current);
+        }
+      }
+      const top = stack[stack.length - 1];
+      if (top === undefined) return;
+      const [array, index] = top;
+      current = array[index];
+      if (index + 1 >= array.length) stack.pop();
+      else top[1] = index + 1;
+    }
+  }
+
+  private scalar(value: Exclude<RespValue, RespValue[]>): void {
+    if (value === null) return this.ascii('$-1\r\n');
+    if (typeof value === 'number') {
+      assert(Number.isSafeInteger(value), `integer reply ${value} is a safe integer`);
+      return this.ascii(`:${value}\r\n`);
+    }
+    if (typeof value === 'bigint') return this.ascii(`:${value}\r\n`);
+    if (typeof value === 'string') return this.bulk(Buffer.from(value, 'utf8'));
+    if (value instanceof Uint8Array) return this.bulk(value);
+    if ('simple' in value) return this.line('+', value.simple);
+    if ('error' in value) return this.line('-', value.error);
+    assert(value.nullArray === true, 'reply kind');
+    this.ascii('*-1\r\n');
+  }
+
+  /** Status and error lines: \r and \n would end the line early, so they become spaces. */
+  private line(prefix: string, text: string): void {
+    const clean = /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text;
+    this.ascii(prefix);
+    this.raw(Buffer.from(clean, 'utf8'));
+    this.raw(crlf);
+  }
+
+  private bulk(value: Uint8Array): void {
+    this.ascii(`$${value.length}\r\n`);
+    if (value.length >= passThroughBytesMin) {
+      this.sealScratch();
+      this.chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      this.bytes += value.length;
+    } else {
+      this.raw(value);
+    }
+    this.raw(crlf);
+  }
+
+  private ascii(text: string): void {
+    this.reserve(text.length);
+    this.used += this.scratch.write(text, this.used, 'latin1');
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.scratch.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n <= this.scratch.length) return;
+    this.sealScratch();
+    if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(n);
+  }
+
+  /** Moves the scratch bytes into the chunk list and starts a fresh scratch buffer. */
+  private sealScratch(): void {
+    if (this.used === 0) return;
+    this.chunks.push(this.scratch.subarray(0, this.used));
+    this.bytes += this.used;
+    const size = Math.max(4096, this.scratch.length);
+    this.scratch = Buffer.allocUnsafe(size);
+    this.used = 0;
+  }
+}
+
+/** One value's encoding, for tests and small callers. */
+export function encodeReply(value: RespValue): Buffer {
+  const out = new ReplyBuffer();
+  out.write(value);
+  return Buffer.concat(out.take());
+}
