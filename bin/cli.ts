@@ -12,6 +12,7 @@ type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
   cluster: async () => (await import('./commands/cluster.js')).command,
+  wal: async () => (await import('./commands/wal.js')).command,
 };
 
 function usage(): string {
