@@ -1,0 +1,193 @@
+/**
+ * NodeBackend: the KvBackend (src/node/kv/backend.ts) of one Raft node, used by its RESP
+ * server. On the leader, writes are proposed through Raft and linearizable reads wait for a
+ * ReadIndex round; on a follower they are forwarded to the leader (or refused with the
+ * leader's address when forwarding is off, which the server turns into -MOVED). 'local' reads
+ * (READONLY connections) are served from this node's own B+ tree, possibly stale.
+ */
+import type { NodeId } from '../codec/types.js';
+import type { ReadView } from '../btree/index.js';
+import {
+  NotLeaderError, TryAgainError, globMatch, type KvBackend, type KvOp, type KvResult,
+  type PeerInfo, type ReadOptions, type ReplyValue, type RoleInfo, type ScanOptions,
+  type ScanResult,
+} from './kv/index.js';
+import type { PeerAddress } from './control.js';
+import type { RaftNode } from './node.js';
+import { Forwarder, type ForwardAnswer, type ForwardRequest } from './forwarding.js';
+import type { Transport } from '../transport/index.js';
+
+export interface BackendOptions {
+  forward: boolean;
+  /** How long a request waits for a leader to be known before failing (retryable). */
+  leaderWaitMs: number;
+  forwardTimeoutMs: number;
+  forwardPendingMax: number;
+}
+
+export class NodeBackend implements KvBackend {
+  private readonly forwarder: Forwarder;
+  admin?: (args: Uint8Array[]) => Promise<ReplyValue>;
+
+  constructor(
+    private readonly node: RaftNode,
+    transport: Transport,
+    private readonly members: () => PeerAddress[],
+    private readonly options: BackendOptions,
+  ) {
+    this.forwarder = new Forwarder(transport, {
+      pendingMax: options.forwardPendingMax, timeoutMs: options.forwardTimeoutMs,
+    }, (request) => this.serveLocally(request));
+  }
+
+  // ---- KvBackend -----------------------------------------------------------------------------
+
+  async write(op: KvOp): Promise<KvResult> {
+    return (await this.route({ method: 'write', op })) as KvResult;
+  }
+
+  async get(key: Uint8Array, opts: ReadOptions): Promise<Uint8Array | undefined> {
+    if (opts.consistency === 'local') return this.withView((v) => v.get(key));
+    return (await this.route({ method: 'get', key })) as Uint8Array | undefined;
+  }
+
+  async mget(keys: Uint8Array[], opts: ReadOptions): Promise<(Uint8Array | undefined)[]> {
+    if (opts.consistency === 'local') return this.withView((v) => keys.map((k) => v.get(k)));
+    return (await this.route({ method: 'mget', keys })) as (Uint8Array | undefined)[];
+  }
+
+  async scan(opts: ScanOptions): Promise<ScanResult> {
+    if (opts.consistency === 'local') return this.withView((v) => scanView(v, opts));
+    return (await this.route({ method: 'scan', options: opts })) as ScanResult;
+  }
+
+  async count(opts: ReadOptions): Promise<number> {
+    if (opts.consistency === 'local') return this.withView((v) => v.count());
+    return (await this.route({ method: 'count' })) as number;
+  }
+
+  role(): RoleInfo {
+    const status = this.node.raftStatus();
+    const members = this.members();
+    const self = members.find((m) => m.id === this.node.id);
+    const leaderId = this.node.currentLeader;
+    const leader = members.find((m) => m.id === leaderId);
+    const progress = status.progress;
+    const voters = new Set(status.config.voters);
+    const peers: PeerInfo[] = members.filter((m) => m.id !== this.node.id).map((m) => {
+      const p = progress?.get(m.id);
+      return {
+        id: m.id, host: m.host, port: m.port, voter: voters.has(m.id),
+        connected: p === undefined ? true : p.recentActive,
+        ...(p !== undefined ? { matchIndex: p.match } : {}),
+      };
+    });
+    const role = this.node.currentRole;
+    return {
+      role: role === 'pre-candidate' ? 'candidate' : role,
+      nodeId: this.node.id,
+      term: status.hardState.term,
+      self: { host: self?.host ?? '127.0.0.1', port: self?.port ?? 0 },
+      leaderId,
+      ...(leader !== undefined ? { leader: { host: leader.host, port: leader.port } } : {}),
+      commitIndex: status.hardState.commit,
+      appliedIndex: this.node.stateMachine.appliedIndex,
+      peers,
+    };
+  }
+
+  info(section: string): Record<string, string | number> {
+    if (section !== 'raft') return {};
+    const status = this.node.raftStatus();
+    return {
+      raft_node_id: this.node.id,
+      raft_role: this.node.currentRole,
+      raft_term: status.hardState.term,
+      raft_leader_id: this.node.currentLeader,
+      raft_commit_index: status.hardState.commit,
+      raft_applied_index: this.node.stateMachine.appliedIndex,
+      raft_last_index: status.lastIndex,
+      raft_first_index: status.firstIndex,
+      raft_snapshot_index: this.node.currentSnapshotIndex,
+      raft_voters: status.config.voters.join(','),
+      raft_learners: status.config.learners.join(','),
+    };
+  }
+
+  // ---- routing -------------------------------------------------------------------------------
+
+  /** Serves on the leader; forwards from a follower; -MOVED when forwarding is off. */
+  private async route(request: ForwardRequest): Promise<ForwardAnswer> {
+    const leader = await this.waitForLeader();
+    if (leader === this.node.id) return this.serveLocally(request);
+    if (!this.options.forward) {
+      const address = this.members().find((m) => m.id === leader);
+      throw new NotLeaderError(leader, address && { host: address.host, port: address.port });
+    }
+    return this.forwarder.forward(leader, request);
+  }
+
+  private async waitForLeader(): Promise<NodeId> {
+    const deadline = Date.now() + this.options.leaderWaitMs;
+    for (;;) {
+      const leader = this.node.currentLeader;
+      if (leader !== 0) return leader;
+      if (Date.now() >= deadline) {
+        throw new TryAgainError(`no leader elected within ${this.options.leaderWaitMs} ms ` +
+          '(an election is in progress or a quorum is unreachable); retry');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private async serveLocally(request: ForwardRequest): Promise<ForwardAnswer> {
+    if (request.method === 'write') return this.node.write(request.op);
+    await this.node.readBarrier();
+    switch (request.method) {
+      case 'get': return this.withView((v) => v.get(request.key));
+      case 'mget': return this.withView((v) => request.keys.map((k) => v.get(k)));
+      case 'scan': return this.withView((v) => scanView(v, request.options));
+      case 'count': return this.withView((v) => v.count());
+    }
+  }
+
+  private withView<T>(read: (view: ReadView) => T): T {
+    const view = this.node.stateMachine.read();
+    try {
+      return read(view);
+    } finally {
+      view.close();
+    }
+  }
+
+  close(reason: Error): void {
+    this.forwarder.close(reason);
+  }
+}
+
+/**
+ * Examines up to `limit` keys of the range and returns those matching the glob, with where to
+ * continue (ScanResult.next's contract: ascending, the first key not examined; descending,
+ * the last key examined, the next call's exclusive end).
+ */
+export function scanView(view: ReadView, opts: ScanOptions): ScanResult {
+  const entries: [Uint8Array, Uint8Array][] = [];
+  const reverse = opts.reverse ?? false;
+  let examined = 0;
+  let lastExamined: Uint8Array | undefined;
+  const iterator = view.scan({
+    ...(opts.start !== undefined ? { start: opts.start } : {}),
+    ...(opts.end !== undefined ? { end: opts.end } : {}),
+    reverse,
+  });
+  for (const [key, value] of iterator) {
+    if (examined === opts.limit) return { entries, next: reverse ? lastExamined! : key };
+    examined++;
+    lastExamined = key;
+    if (opts.match !== undefined && !globMatch(opts.match, key)) continue;
+    entries.push([key, opts.keysOnly ? empty : value]);
+  }
+  return { entries };
+}
+
+const empty = new Uint8Array(0);

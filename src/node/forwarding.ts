@@ -1,0 +1,129 @@
+/**
+ * Request forwarding between nodes: a follower sends a client request to the leader over the
+ * cluster's own channels (Transport.sendForward) and relays the answer. Requests and replies
+ * are structured-clone encoded (node:v8), which carries Uint8Array and bigint as they are;
+ * only cluster members (authenticated peers) can send them.
+ *
+ * Bounded: at most `pendingMax` requests in flight, each with a timeout. A forwarded write
+ * that times out has an unknown outcome (the leader may have applied it).
+ */
+import { deserialize, serialize } from 'node:v8';
+import type { NodeId } from '../codec/types.js';
+import type { Transport } from '../transport/index.js';
+import type { KvOp, KvResult, ScanOptions, ScanResult } from './kv/index.js';
+import { OutcomeUnknownError, OverloadedError, RetryableError } from './errors.js';
+
+export type ForwardRequest =
+  | { method: 'write'; op: KvOp }
+  | { method: 'get'; key: Uint8Array }
+  | { method: 'mget'; keys: Uint8Array[] }
+  | { method: 'scan'; options: ScanOptions }
+  | { method: 'count' };
+
+export type ForwardAnswer = KvResult | Uint8Array | undefined | (Uint8Array | undefined)[] |
+  ScanResult | number;
+
+type ForwardReply =
+  | { ok: true; value: ForwardAnswer }
+  | { ok: false; name: string; message: string; leaderId?: number };
+
+interface Pending {
+  resolve(value: ForwardAnswer): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  isWrite: boolean;
+}
+
+export interface ForwarderOptions {
+  pendingMax: number;
+  timeoutMs: number;
+}
+
+/** Rebuilds a remote error with its class name so the RESP layer maps it the same way. */
+function remoteError(reply: Extract<ForwardReply, { ok: false }>): Error {
+  const error = new Error(reply.message);
+  error.name = reply.name;
+  if (reply.leaderId !== undefined) (error as Error & { leaderId: number }).leaderId = reply.leaderId;
+  return error;
+}
+
+export class Forwarder {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: ForwarderOptions,
+    /** Serves a request that arrived from a follower (this node believes it leads). */
+    private readonly serve: (request: ForwardRequest) => Promise<ForwardAnswer>,
+  ) {
+    transport.onForward((from, kind, requestId, payload) => {
+      if (kind === 'forward') void this.onRequest(from, requestId, payload);
+      else this.onReply(requestId, payload);
+    });
+  }
+
+  forward(leader: NodeId, request: ForwardRequest): Promise<ForwardAnswer> {
+    if (this.pending.size >= this.options.pendingMax) {
+      return Promise.reject(new OverloadedError(
+        `${this.pending.size} requests are being forwarded to the leader (limit ` +
+          `${this.options.pendingMax}); slow down and retry`));
+    }
+    const id = this.nextId++;
+    const isWrite = request.method === 'write';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        reject(isWrite
+          ? new OutcomeUnknownError(`no answer from leader node ${leader} within ` +
+            `${this.options.timeoutMs} ms; the write may or may not have taken effect`)
+          : new RetryableError(`no answer from leader node ${leader} within ` +
+            `${this.options.timeoutMs} ms; retry`));
+      }, this.options.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, isWrite });
+      const sent = this.transport.sendForward(leader, 'forward', id, new Uint8Array(serialize(request)));
+      if (!sent) {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new RetryableError(`cannot reach leader node ${leader} to forward the request; retry`));
+      }
+    });
+  }
+
+  private async onRequest(from: NodeId, requestId: number, payload: Uint8Array): Promise<void> {
+    let reply: ForwardReply;
+    try {
+      const request = deserialize(payload) as ForwardRequest;
+      reply = { ok: true, value: await this.serve(request) };
+    } catch (error) {
+      const e = error as Error & { leaderId?: number; leader?: number };
+      reply = { ok: false, name: e.name, message: e.message, leaderId: e.leaderId ?? e.leader };
+    }
+    this.transport.sendForward(from, 'forward-reply', requestId, new Uint8Array(serialize(reply)));
+  }
+
+  private onReply(requestId: number, payload: Uint8Array): void {
+    const pending = this.pending.get(requestId);
+    if (pending === undefined) return; // timed out already
+    this.pending.delete(requestId);
+    clearTimeout(pending.timer);
+    let reply: ForwardReply;
+    try {
+      reply = deserialize(payload) as ForwardReply;
+    } catch (error) {
+      pending.reject(new OutcomeUnknownError(`undecodable reply from the leader: ${(error as Error).message}`));
+      return;
+    }
+    if (reply.ok) pending.resolve(reply.value);
+    else pending.reject(remoteError(reply));
+  }
+
+  /** Fails everything in flight (the node is stopping). */
+  close(reason: Error): void {
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(pending.isWrite ? new OutcomeUnknownError(reason.message) : reason);
+    }
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * One Raft node's driver: the Ready loop of DESIGN.md ("Persistence order"), run inside a
+ * worker thread. Everything with I/O or time happens here; src/raft stays pure.
+ *
+ * For each Ready, in etcd's order:
+ *   1. a snapshot (from the leader): snapshot file + fsync + WAL marker, then the state
+ *      machine is rebuilt from it;
+ *   2. HardState + new entries appended to the WAL with ONE fdatasync (group commit: every
+ *      request that arrived while the previous fsync blocked this thread lands in this Ready);
+ *   3. messages are sent — only now, so vote grants and append responses vouch for durable
+ *      state (we do not use the leader's early-send allowance; see docs/node.md);
+ *   4. committed entries are applied to the B+ tree in ONE write transaction, then the waiting
+ *      clients are resolved (acknowledged only once committed AND applied);
+ *   5. advance().
+ */
+import { assert } from '../codec/assert.js';
+import {
+  ConfChangeType, EntryType, MessageType, type ConfState, type Entry, type Message, type NodeId,
+} from '../codec/types.js';
+import { decodeConfChange } from '../codec/index.js';
+import type { RawNode, Ready } from '../raft/index.js';
+import type { BTree } from '../btree/index.js';
+import type { DiskStorage } from '../storage/index.js';
+import { applyKvOp, decodeKvOp, encodeKvOp, type KvOp, type KvResult } from './kv/index.js';
+import { decodeProposal, encodeProposal } from './proposal.js';
+import {
+  NodeNotLeaderError, NodeStoppedError, OutcomeUnknownError, OverloadedError, RetryableError,
+} from './errors.js';
+import { LatencyWindow } from './latency.js';
+import type { NodeRole } from './control.js';
+
+export interface NodeLimits {
+  /** Writes proposed by this node and not yet applied. */
+  pendingWritesMax: number;
+  /** Reads waiting for a ReadIndex round or for apply. */
+  pendingReadsMax: number;
+  /** A write not applied within this time fails with an unknown outcome. */
+  writeTimeoutMs: number;
+  /** A linearizable read not confirmed within this time fails (retryable). */
+  readTimeoutMs: number;
+}
+
+export const defaultNodeLimits: NodeLimits = {
+  pendingWritesMax: 16_384,
+  pendingReadsMax: 16_384,
+  writeTimeoutMs: 5_000,
+  readTimeoutMs: 5_000,
+};
+
+export interface NodeHooks {
+  /** Sends one batch of Raft messages to a peer (the transport). */
+  send(to: NodeId, messages: Message[]): void;
+  /** A line for the event log ("became leader at term 4"). */
+  log(text: string): void;
+  /** Encodes a state-machine snapshot (off this thread when possible). */
+  encodeSnapshot(tree: BTree): Uint8Array;
+  /** Rebuilds the state machine from a snapshot received from the leader. */
+  restoreSnapshot(data: Uint8Array): BTree;
+  /** Blocks for the configured slow-disk delay before each fsync (fault injection). */
+  beforeSync(): void;
+  /** The node can no longer continue (fsync failed): stop serving and exit. */
+  fatal(error: Error): void;
+  nowMs(): number;
+}
+
+interface PendingWrite {
+  resolve(result: KvResult): void;
+  reject(error: Error): void;
+  startedMs: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface PendingRead {
+  resolve(): void;
+  reject(error: Error): void;
+  startedMs: number;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  private tree: BTree;
+  private role: NodeRole = 'follower';
+  private leader: NodeId = 0;
+  private term = 0;
+  private confState: ConfState;
+  private snapshotIndex: number;
+  /**
+   * Request sequence numbers start at the wall clock in microseconds, so they grow across
+   * restarts: an entry this node proposed before a crash and applied after it can never be
+   * mistaken for a new request.
+   */
+  private nextRequestSeq = Date.now() * 1000;
+  private readonly writes = new Map<number, PendingWrite>();
+  /** Proposals accepted by write() but not yet handed to Raft (done once per loop pass). */
+  private proposeQueue: { seq: number; op: KvOp }[] = [];
+  /** Reads waiting for the next ReadIndex round. */
+  private readQueue: PendingRead[] = [];
+  /** Reads whose ReadIndex round is in flight, by request context. */
+  private readonly readRounds = new Map<number, { reads: PendingRead[]; startedMs: number }>();
+  /** Reads confirmed at a read index, waiting for apply to reach it. */
+  private readsAwaitingApply: { index: number; reads: PendingRead[] }[] = [];
+  private nextReadCtx = 1;
+  private scheduled = false;
+  private paused = false;
+  private stopped: Error | null = null;
+  readonly latency = new LatencyWindow();
+
+  constructor(
+    private readonly raft: RawNode,
+    private readonly storage: DiskStorage,
+    tree: BTree,
+    private readonly hooks: NodeHooks,
+    private readonly snapshotEntries: number,
+    private readonly limits: NodeLimits = defaultNodeLimits,
+  ) {
+    this.id = raft.status().id;
+    this.tree = tree;
+    this.confState = storage.initialState().confState;
+    this.snapshotIndex = storage.snapshot().metadata.index;
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------
+
+  tick(): void {
+    if (this.paused || this.stopped) return;
+    this.raft.tick();
+    this.expireReadRounds();
+    this.schedule();
+  }
+
+  receive(messages: Message[]): void {
+    if (this.paused || this.stopped) return;
+    for (const m of messages) {
+      try {
+        this.raft.step(m);
+      } catch (error) {
+        // A message from a removed or unknown peer is dropped by Raft; anything else is a bug.
+        this.hooks.log(`dropped message ${MessageType[m.type]} from ${m.from}: ${(error as Error).message}`);
+      }
+    }
+    this.schedule();
+  }
+
+  /** Proposes a state-machine command; resolves once it is committed and applied here. */
+  write(op: KvOp): Promise<KvResult> {
+    const refused = this.refuseWrite();
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => {
+      const seq = this.nextRequestSeq++;
+      const timer = setTimeout(() => {
+        if (this.writes.delete(seq)) {
+          reject(new OutcomeUnknownError(
+            `write not applied within ${this.limits.writeTimeoutMs} ms; it may or may not ` +
+              'have taken effect (check the value before retrying)'));
+        }
+      }, this.limits.writeTimeoutMs);
+      this.writes.set(seq, { resolve, reject, startedMs: this.hooks.nowMs(), timer });
+      this.proposeQueue.push({ seq, op });
+      this.schedule();
+    });
+  }
+
+  private refuseWrite(): Error | null {
+    if (this.stopped) return new NodeStoppedError(this.stopped.message);
+    if (this.role !== 'leader') return new NodeNotLeaderError(this.leader);
+    if (this.writes.size >= this.limits.pendingWritesMax) {
+      return new OverloadedError(
+        `${this.writes.size} writes are pending on node ${this.id} (limit ` +
+          `${this.limits.pendingWritesMax}); slow down and retry`);
+    }
+    return null;
+  }
+
+  /**
+   * Resolves when this node's state machine reflects every write committed before the call
+   * (ReadIndex): a read served after it is linearizable. Leader only; reads are batched into
+   * one heartbeat round per loop pass.
+   */
+  readBarrier(): Promise<void> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError(this.stopped.message));
+    if (this.role !== 'leader') return Promise.reject(new NodeNotLeaderError(this.leader));
+    if (this.pendingReadCount() >= this.limits.pendingReadsMax) {
+      return Promise.reject(new OverloadedError(
+        `${this.pendingReadCount()} linearizable reads are pending on node ${this.id}; retry`));
+    }
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ resolve, reject, startedMs: this.hooks.nowMs() });
+      this.schedule();
+    });
+  }
+
+  private pendingReadCount(): number {
+    let count = this.readQueue.length;
+    for (const round of this.readRounds.values()) count += round.reads.length;
+    for (const waiting of this.readsAwaitingApply) count += waiting.reads.length;
+    return count;
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.runLoopPass();
+      } catch (error) {
+        this.stop(error as Error);
+        this.hooks.fatal(error as Error);
+      }
+    });
+  }
+
+  private runLoopPass(): void {
+    if (this.paused || this.stopped) return;
+    this.flushProposals();
+    this.flushReads();
+    while (this.raft.hasReady()) {
+      const rd = this.raft.ready();
+      this.handleReady(rd);
+      this.raft.advance(rd);
+    }
+    this.maybeSnapshot();
+  }
+
+  private flushProposals(): void {
+    if (this.proposeQueue.length === 0) return;
+    const queue = this.proposeQueue;
+    this.proposeQueue = [];
+    for (const { seq, op } of queue) {
+      try {
+        this.raft.propose(encodeProposal({ proposer: this.id, requestSeq: seq }, encodeKvOp(op)));
+      } catch (error) {
+        // Dropped (not leader any more, or a transfer in progress): it never entered the log.
+        this.failWrite(seq, new RetryableError(
+          `write not accepted: ${(error as Error).message}; retry (leader: ${this.leader || 'unknown'})`));
+      }
+    }
+  }
+
+  private flushReads(): void {
+    if (this.readQueue.length === 0) return;
+    const ctx = this.nextReadCtx++;
+    const context = new Uint8Array(8);
+    new DataView(context.buffer).setFloat64(0, ctx, true);
+    this.readRounds.set(ctx, { reads: this.readQueue, startedMs: this.hooks.nowMs() });
+    this.readQueue = [];
+    this.raft.readIndex(context);
+  }
+
+  private handleReady(rd: Ready): void {
+    if (rd.hardState !== null) this.term = rd.hardState.term;
+    if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.leader);
+    if (rd.snapshot !== null) {
+      this.storage.saveSnapshot(rd.snapshot);
+      this.tree = this.hooks.restoreSnapshot(rd.snapshot.data);
+      this.snapshotIndex = rd.snapshot.metadata.index;
+      this.confState = rd.snapshot.metadata.confState;
+      this.hooks.log(`installed snapshot at index ${this.snapshotIndex} from the leader`);
+    }
+    if (rd.hardState !== null || rd.entries.length > 0) {
+      this.hooks.beforeSync();
+      this.storage.save(rd.hardState, rd.entries);
+    }
+    this.sendMessages(rd.messages);
+    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    for (const rs of rd.readStates) this.onReadState(rs.index, rs.context);
+    this.resolveAppliedReads();
+  }
+
+  private sendMessages(messages: Message[]): void {
+    if (messages.length === 0) return;
+    const byPeer = new Map<NodeId, Message[]>();
+    for (const m of messages) {
+      const list = byPeer.get(m.to);
+      if (list === undefined) byPeer.set(m.to, [m]);
+      else list.push(m);
+    }
+    for (const [to, list] of byPeer) this.hooks.send(to, list);
+  }
+
+  private onSoftState(role: NodeRole, leader: NodeId): void {
+    const wasLeader = this.role === 'leader';
+    if (role !== this.role) this.hooks.log(describeRoleChange(role, leader, this.term));
+    else if (leader !== this.leader && leader !== 0) this.hooks.log(`node ${leader} is the leader`);
+    this.role = role;
+    this.leader = leader;
+    if (wasLeader && role !== 'leader') this.failAllPending();
+  }
+
+  /** Leadership was lost: writes in flight may still commit under the new leader, or not. */
+  private failAllPending(): void {
+    for (const [seq] of this.writes) {
+      this.failWrite(seq, new OutcomeUnknownError(
+        'leadership changed before the write was applied; it may or may not have taken ' +
+          'effect (check the value before retrying)'));
+    }
+    const reads = [...this.readQueue, ...[...this.readRounds.values()].flatMap((r) => r.reads),
+      ...this.readsAwaitingApply.flatMap((w) => w.reads)];
+    this.readQueue = [];
+    this.readRounds.clear();
+    this.readsAwaitingApply = [];
+    const error = new RetryableError('leadership changed during a linearizable read; retry');
+    for (const read of reads) read.reject(error);
+  }
+
+  private failWrite(seq: number, error: Error): void {
+    const pending = this.writes.get(seq);
+    if (pending === undefined) return;
+    this.writes.delete(seq);
+    clearTimeout(pending.timer);
+    pending.reject(error);
+  }
+
+  private apply(entries: Entry[]): void {
+    const txn = this.tree.write();
+    const done: [number, KvResult][] = [];
+    let lastIndex = 0;
+    for (const entry of entries) {
+      lastIndex = entry.index;
+      if (entry.type === EntryType.ConfChange) {
+        this.applyConfChange(entry);
+        continue;
+      }
+      if (entry.data.length === 0) continue; // the leader's empty entry of a new term
+      const { header, command } = decodeProposal(entry.data);
+      const result = applyKvOp(txn, decodeKvOp(command));
+      if (header.proposer === this.id) done.push([header.requestSeq, result]);
+    }
+    txn.setAppliedIndex(lastIndex);
+    txn.commit();
+    const now = this.hooks.nowMs();
+    for (const [seq, result] of done) {
+      const pending = this.writes.get(seq);
+      if (pending === undefined) continue; // timed out, or proposed before a restart
+      this.writes.delete(seq);
+      clearTimeout(pending.timer);
+      this.latency.record(now, now - pending.startedMs);
+      pending.resolve(result);
+    }
+  }
+
+  private applyConfChange(entry: Entry): void {
+    const cc = decodeConfChange(entry.data);
+    this.confState = this.raft.applyConfChange(cc);
+    this.hooks.log(`membership change at index ${entry.index}: ${ConfChangeType[cc.type]} ` +
+      `node ${cc.nodeId}; voters [${this.confState.voters.join(',')}], learners ` +
+      `[${this.confState.learners.join(',')}]`);
+  }
+
+  private onReadState(index: number, context: Uint8Array): void {
+    assert(context.length === 8, 'read context is 8 bytes');
+    const ctx = new DataView(context.buffer, context.byteOffset, 8).getFloat64(0, true);
+    const round = this.readRounds.get(ctx);
+    if (round === undefined) return; // expired
+    this.readRounds.delete(ctx);
+    // Rounds resolve in order of their contexts; an older unanswered round is confirmed too.
+    for (const [older, earlier] of this.readRounds) {
+      if (older < ctx) {
+        this.readRounds.delete(older);
+        this.readsAwaitingApply.push({ index, reads: earlier.reads });
+      }
+    }
+    this.readsAwaitingApply.push({ index, reads: round.reads });
+  }
+
+  private resolveAppliedReads(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    const applied = this.tree.appliedIndex;
+    const still: typeof this.readsAwaitingApply = [];
+    const now = this.hooks.nowMs();
+    for (const waiting of this.readsAwaitingApply) {
+      if (waiting.index > applied) {
+        still.push(waiting);
+        continue;
+      }
+      for (const read of waiting.reads) {
+        this.latency.record(now, now - read.startedMs);
+        read.resolve();
+      }
+    }
+    this.readsAwaitingApply = still;
+  }
+
+  private expireReadRounds(): void {
+    const now = this.hooks.nowMs();
+    for (const [ctx, round] of this.readRounds) {
+      if (now - round.startedMs < this.limits.readTimeoutMs) continue;
+      this.readRounds.delete(ctx);
+      const error = new RetryableError(
+        `leadership not confirmed within ${this.limits.readTimeoutMs} ms (no quorum?); retry`);
+      for (const read of round.reads) read.reject(error);
+    }
+  }
+
+  private maybeSnapshot(): void {
+    const applied = this.tree.appliedIndex;
+    if (applied - this.snapshotIndex < this.snapshotEntries) return;
+    const data = this.hooks.encodeSnapshot(this.tree);
+    this.storage.createSnapshot(applied, this.confState, data);
+    this.storage.compact(applied);
+    this.snapshotIndex = applied;
+    this.hooks.log(`took a snapshot at index ${applied} (${data.length} bytes); WAL compacted`);
+  }
+
+  // ---- control -----------------------------------------------------------------------------
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.schedule();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  transferLeader(to: NodeId): void {
+    this.raft.transferLeader(to);
+    this.schedule();
+  }
+
+  /** Stops the node: pending requests fail, nothing more is persisted or sent. */
+  stop(reason: Error): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    for (const [seq] of this.writes) this.failWrite(seq, new NodeStoppedError(reason.message));
+    const error = new NodeStoppedError(reason.message);
+    for (const read of this.readQueue) read.reject(error);
+    for (const round of this.readRounds.values()) for (const read of round.reads) read.reject(error);
+    for (const waiting of this.readsAwaitingApply) for (const read of waiting.reads) read.reject(error);
+    this.readQueue = [];
+    this.readRounds.clear();
+    this.readsAwaitingApply = [];
+  }
+
+  // ---- views for the server and the status ---------------------------------------------------
+
+  get stateMachine(): BTree {
+    return this.tree;
+  }
+
+  get currentRole(): NodeRole {
+    return this.role;
+  }
+
+  get currentLeader(): NodeId {
+    return this.leader;
+  }
+
+  get currentSnapshotIndex(): number {
+    return this.snapshotIndex;
+  }
+
+  raftStatus(): ReturnType<RawNode['status']> {
+    return this.raft.status();
+  }
+}
+
+function describeRoleChange(role: NodeRole, leader: NodeId, term: number): string {
+  switch (role) {
+    case 'leader': return `became leader at term ${term}`;
+    case 'candidate': return `started an election for term ${term + 1}: no heartbeat from a leader`;
+    case 'pre-candidate': return 'started a pre-vote: no heartbeat from a leader';
+    case 'follower': return leader === 0 ? `became follower at term ${term}` :
+      `became follower of node ${leader} at term ${term}`;
+  }
+}

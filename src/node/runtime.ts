@@ -1,0 +1,162 @@
+/**
+ * Builds one running node inside its worker thread: storage recovered from disk, the state
+ * machine rebuilt from the latest snapshot, the Raft core, the transport to the peers, the
+ * driver with its tick timer, the KvBackend for the RESP server, and the control API the
+ * cluster calls over comlink.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { BTree, decodeSnapshot, encodeSnapshot } from '../btree/index.js';
+import { Prng, RawNode } from '../raft/index.js';
+import { DiskStorage } from '../storage/index.js';
+import { FaultyFileSystem, NodeFileSystem } from '../wal/index.js';
+import { MessageChannelTransport } from '../transport/index.js';
+import type { LinkFaults, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit } from './control.js';
+import { NodeBackend } from './backend.js';
+import { RaftNode } from './node.js';
+import { NodeStoppedError } from './errors.js';
+
+export interface NodeRuntime {
+  backend: NodeBackend;
+  control: NodeControl;
+  onShutdown(close: () => Promise<void>): void;
+}
+
+/** A real pause of this thread: what a slow disk does to the Ready loop. */
+function blockFor(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function concat(chunks: Iterable<Uint8Array>): Uint8Array {
+  const list = [...chunks];
+  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of list) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function treeFromSnapshot(data: Uint8Array): BTree {
+  const tree = BTree.create();
+  if (data.length > 0) decodeSnapshot([data], tree);
+  return tree;
+}
+
+export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => void): NodeRuntime {
+  const startedMs = Date.now();
+  const log = (text: string) => post({ kind: 'log', id: init.id, atMs: Date.now() - startedMs, text });
+  const fs = new FaultyFileSystem(new NodeFileSystem());
+  const voters = init.members.map((m) => m.id);
+  const { storage, report } = DiskStorage.open(fs, init.nodeDir, {
+    bootstrapConfState: { voters, learners: [] },
+  });
+  if (report !== undefined && report.kind !== 'clean') log(`WAL recovery: ${report.message}`);
+  const snapshot = storage.snapshot();
+  const tree = treeFromSnapshot(snapshot.data);
+  const random = new Prng(init.seed);
+  const raft = new RawNode({
+    id: init.id,
+    electionTicks: init.timing.electionTicks,
+    heartbeatTicks: init.timing.heartbeatTicks,
+    storage,
+    applied: snapshot.metadata.index,
+    maxSizePerMsgBytes: 1024 * 1024,
+    maxInflightMsgs: 256,
+    checkQuorum: true,
+    preVote: true,
+    disableProposalForwarding: true,
+    random,
+  });
+  const transport = new MessageChannelTransport(
+    { id: init.id, random: () => random.nextFloat() }, init.peerPorts);
+  let diskDelayMs = 0;
+  let fsyncFailing = false;
+  const shutdownHooks: (() => Promise<void>)[] = [];
+  const node: RaftNode = new RaftNode(raft, storage, tree, {
+    send: (to, messages) => transport.send(to, messages),
+    log,
+    encodeSnapshot: (t) => {
+      const view = t.read();
+      try {
+        return concat(encodeSnapshot(view));
+      } finally {
+        view.close();
+      }
+    },
+    restoreSnapshot: treeFromSnapshot,
+    beforeSync: () => blockFor(diskDelayMs),
+    fatal: (error) => {
+      post({ kind: 'fatal', id: init.id, text: error.message });
+      backend.close(error);
+      // Fail-stop: a node whose fsync failed must not go on (docs/wal.md).
+      setTimeout(() => process.exit(1), 10);
+    },
+    nowMs: () => performance.now(),
+  }, init.snapshotEntries);
+  transport.onMessages((_from, messages) => node.receive(messages));
+  const members = () => init.members;
+  const backend = new NodeBackend(node, transport, members, {
+    forward: init.forward, leaderWaitMs: 2000, forwardTimeoutMs: 5000, forwardPendingMax: 16_384,
+  });
+  const ticker = setInterval(() => node.tick(), init.timing.tickMs);
+  log(`started (term ${storage.initialState().hardState.term}, last index ${storage.lastIndex()}, ` +
+    `snapshot ${snapshot.metadata.index})`);
+
+  const control: NodeControl = {
+    async status(): Promise<NodeStatus> {
+      const s = node.raftStatus();
+      const progress = s.progress === null ? [] : [...s.progress].map(([id, p]) => ({
+        id, match: p.match, next: p.next, state: p.state,
+      }));
+      return {
+        id: init.id, port: init.port, role: node.currentRole, term: s.hardState.term,
+        leader: node.currentLeader, commitIndex: s.hardState.commit,
+        appliedIndex: node.stateMachine.appliedIndex, lastIndex: s.lastIndex,
+        firstIndex: s.firstIndex, snapshotIndex: node.currentSnapshotIndex,
+        walBytes: storage.walSizeBytes, keyCount: node.stateMachine.stats().keyCount,
+        opsCompleted: node.latency.completed, latencyMsP99: node.latency.p99(performance.now()),
+        paused: node.isPaused, diskDelayMs, fsyncFailing, progress,
+        links: transport.stats().map((l) => ({
+          peer: l.peer, sentMessages: l.sentMessages, receivedMessages: l.receivedMessages,
+          droppedMessages: l.droppedMessages,
+        })),
+      };
+    },
+    async connectPeer(peer: number, port: MessagePort) {
+      transport.connect(peer, port);
+    },
+    async setLinkFaults(faults: LinkFaults) {
+      transport.setFaultRules(faults);
+    },
+    async setDiskDelay(ms: number) {
+      diskDelayMs = ms;
+      log(ms > 0 ? `disk slowed: +${ms} ms per fsync` : 'disk back to normal speed');
+    },
+    async setFsyncFailure(failing: boolean) {
+      fsyncFailing = failing;
+      if (failing) fs.failSync({ times: Infinity });
+      else fs.faults.clear();
+      log(failing ? 'fsync will fail from now on' : 'fsync failures cleared');
+    },
+    async setPaused(paused: boolean) {
+      node.setPaused(paused);
+      log(paused ? 'paused: no ticks, no messages processed' : 'resumed');
+    },
+    async transferLeader(to: number) {
+      node.transferLeader(to);
+      log(`transferring leadership to node ${to}`);
+    },
+    async shutdown() {
+      clearInterval(ticker);
+      const reason = new NodeStoppedError('shutting down');
+      node.stop(reason);
+      backend.close(reason);
+      for (const close of shutdownHooks) await close();
+      transport.close();
+      storage.close();
+    },
+  };
+  return { backend, control, onShutdown: (close) => shutdownHooks.push(close) };
+}
