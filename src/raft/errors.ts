@@ -8,8 +8,11 @@ import type { LogIndex, NodeId } from '../codec/types.js';
 /** A proposal (or read-index request) was not accepted; nothing was appended. Retry later. */
 export class ProposalDroppedError extends Error {
   override name = 'ProposalDroppedError';
-  constructor(readonly reason: string) {
-    super(`proposal dropped: ${reason}; retry later`);
+  constructor(
+    readonly reason: string,
+    message = `proposal dropped: ${reason}; retry later`,
+  ) {
+    super(message);
   }
 }
 
@@ -25,6 +28,7 @@ export class NotLeaderError extends ProposalDroppedError {
     detail: string,
   ) {
     super(
+      detail,
       leader === 0
         ? `node is not the leader and knows no leader (${detail}); retry after an election`
         : `node is not the leader (${detail}); send the request to node ${leader}`,
