@@ -3,7 +3,8 @@
  *
  * Rules (log-structured, nothing is ever rewritten in place):
  * - HardState: the latest one wins.
- * - SnapshotMarker: the latest one wins; entries at or below its index are dropped.
+ * - SnapshotMarker: the latest one wins; entries at or below its index are dropped, and all
+ *   entries when the marker says the snapshot replaced the log (installed from a leader).
  * - Entry at index i: "a later entry at index i replaces i.. onward". An entry at or below
  *   the last index truncates the log from i (the Raft conflict rule) and is appended; an entry
  *   at last+1 is appended. An entry after a gap starts a new run: legitimate only at the start
@@ -12,7 +13,7 @@
  */
 import { assert } from '../codec/assert.js';
 import {
-  CodecError, decodeEntry, decodeHardState, decodeSnapshotMetadata,
+  CodecError, decodeEntry, decodeHardState, decodeSnapshotMetadata, encodeSnapshotMetadata,
 } from '../codec/index.js';
 import type { Entry, HardState, SnapshotMetadata } from '../codec/types.js';
 import { RecordType } from './record.js';
@@ -51,7 +52,7 @@ export class LogReplay {
           this.entryRecordCount += 1;
           return null;
         case RecordType.SnapshotMarker:
-          this.applySnapshot(decodeSnapshotMetadata(payload));
+          this.applySnapshot(decodeMarker(payload));
           this.snapshotRecordCount += 1;
           return null;
         case RecordType.SegmentHeader:
@@ -97,10 +98,40 @@ export class LogReplay {
     this.entries.push(entry);
   }
 
-  private applySnapshot(meta: SnapshotMetadata): void {
+  private applySnapshot({ meta, replacesLog }: Marker): void {
     if (this.snapshot !== null && meta.index < this.snapshot.index) return;
     this.snapshot = meta;
+    if (replacesLog) {
+      this.entries = [];
+      return;
+    }
     const keepFrom = this.entries.findIndex((e) => e.index > meta.index);
     this.entries = keepFrom < 0 ? [] : this.entries.slice(keepFrom);
   }
+}
+
+/** SnapshotMarker payload: `flags u8 | SnapshotMetadata (codec)`; flag bit 0 = replacesLog. */
+export interface Marker {
+  meta: SnapshotMetadata;
+  replacesLog: boolean;
+}
+
+const replacesLogFlag = 1;
+
+export function encodeMarker(meta: SnapshotMetadata, replacesLog: boolean): Uint8Array {
+  const body = encodeSnapshotMetadata(meta);
+  const payload = new Uint8Array(1 + body.length);
+  payload[0] = replacesLog ? replacesLogFlag : 0;
+  payload.set(body, 1);
+  return payload;
+}
+
+/** Throws CodecError on a bad payload (the caller reports it as undecodable). */
+export function decodeMarker(payload: Uint8Array): Marker {
+  const flags = payload[0];
+  if (flags === undefined || (flags & ~replacesLogFlag) !== 0) {
+    throw new CodecError(`codec: bad SnapshotMarker.flags at offset 0: ${String(flags)}`,
+      'SnapshotMarker.flags', 0);
+  }
+  return { meta: decodeSnapshotMetadata(payload.subarray(1)), replacesLog: flags !== 0 };
 }

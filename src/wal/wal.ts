@@ -21,13 +21,14 @@
  * recovery then truncates whatever torn tail the failure left.
  */
 import { assert } from '../codec/assert.js';
-import { encodeEntry, encodeHardState, encodeSnapshotMetadata } from '../codec/index.js';
+import { encodeEntry, encodeHardState } from '../codec/index.js';
 import type { Entry, HardState, SnapshotMetadata } from '../codec/types.js';
 import { WalCorruptionError, WalFailedError, WalRecordTooLargeError, WalWriteError } from './errors.js';
 import { errorCode, joinPath, type FileHandle, type FileSystem } from './fs.js';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js';
 import { RecordType, recordBytes, writeRecord } from './record.js';
 import { analyzeWal, type WalAnalysis } from './recovery.js';
+import { encodeMarker } from './replay.js';
 import {
   SEGMENT_HEADER_BYTES, SEGMENT_TMP_SUFFIX, segmentName, writeSegmentHeader,
 } from './segment.js';
@@ -184,18 +185,26 @@ export class Wal {
     if (last !== undefined) this.lastIndexValue = last.index;
   }
 
-  /** Records that a snapshot at `meta` is durable (its file is written and synced first). */
-  saveSnapshot(meta: SnapshotMetadata): void {
+  /**
+   * Records that a snapshot at `meta` is durable (its file is written and synced first).
+   * `replacesLog`: the snapshot came from the leader and replaces the whole log (Raft's
+   * restore): entries above its index are dropped too, at once and at replay. Without it
+   * (the node's own snapshot) entries above the index stay.
+   */
+  saveSnapshot(meta: SnapshotMetadata, options: { replacesLog?: boolean } = {}): void {
     this.checkUsable();
     assert(Number.isSafeInteger(meta.index) && meta.index >= 0, 'saveSnapshot: bad index');
     const previous = this.snapshotValue?.index ?? 0;
     assert(meta.index >= previous, `saveSnapshot: index ${meta.index} below ${previous}`);
-    const record = { type: RecordType.SnapshotMarker, payload: encodeSnapshotMetadata(meta), entryIndex: 0 };
+    const replacesLog = options.replacesLog ?? false;
+    const record = {
+      type: RecordType.SnapshotMarker, payload: encodeMarker(meta, replacesLog), entryIndex: 0,
+    };
     this.checkRecordSizes([record]);
     this.appendRecords([record]);
     this.syncCurrent();
     this.snapshotValue = meta;
-    this.lastIndexValue = Math.max(this.lastIndexValue, meta.index);
+    this.lastIndexValue = replacesLog ? meta.index : Math.max(this.lastIndexValue, meta.index);
   }
 
   /**
@@ -343,7 +352,8 @@ export class Wal {
       [RecordType.HardState, encodeHardState(this.hardStateValue)],
     ];
     if (this.snapshotValue !== null) {
-      payloads.push([RecordType.SnapshotMarker, encodeSnapshotMetadata(this.snapshotValue)]);
+      // A repeat: the entries before it already agree with it, so it never replaces the log.
+      payloads.push([RecordType.SnapshotMarker, encodeMarker(this.snapshotValue, false)]);
     }
     const totalBytes = payloads.reduce((sum, [, p]) => sum + recordBytes(p.length), SEGMENT_HEADER_BYTES);
     assert(totalBytes + this.options.recordBytesMax <= this.options.segmentSizeBytesMax,

@@ -144,6 +144,24 @@ describe('Wal', () => {
     expect(indexes(recovered.entries)).toEqual([1001, 1002, 1003]);
   });
 
+  test('a snapshot that replaces the log drops the entries above it too (also at replay)', () => {
+    const { wal } = Wal.open(nodeFs, dir, smallSegments);
+    wal.save(hardState(1, 3), entries(1, 20, 1));
+    const meta = { index: 10, term: 5, confState: { voters: [1], learners: [] } };
+    wal.saveSnapshot(meta, { replacesLog: true });
+    expect(wal.lastIndex).toBe(10);
+    wal.close();
+    const { wal: again, recovered } = Wal.open(nodeFs, dir, smallSegments);
+    expect(recovered.entries).toEqual([]);
+    again.save(null, entries(11, 12, 5));
+    again.saveSnapshot({ ...meta, index: 11 }); // own snapshot: entries above stay
+    again.close();
+    const third = Wal.open(nodeFs, dir, smallSegments);
+    expect(indexes(third.recovered.entries)).toEqual([12]);
+    expect(third.recovered.entries[0]!.term).toBe(5);
+    third.wal.close();
+  });
+
   test('a record above recordBytesMax is a typed error and writes nothing', () => {
     const { wal } = Wal.open(nodeFs, dir, smallSegments);
     wal.save(null, entries(1, 2));
