@@ -7,6 +7,7 @@ type Bench = { run(args: string[]): Promise<void> };
 
 const benches: Record<string, () => Promise<Bench>> = {
   // name: () => import('./name.js'),
+  raft: () => import('./raft.js'),
   wal: () => import('./wal.js'),
   cluster: () => import('./cluster.js'),
   codec: () => import('./codec.js'),
