@@ -47,8 +47,26 @@ const META_PAGE_MASK = (1n << META_PAGE_BITS) - 1n;
 
 assert(Number.isInteger(READER_SLOTS_MAX) && READER_SLOTS_MAX > 0, 'reader table fits page 0');
 
-export function headerWords(sab: SharedArrayBuffer): BigInt64Array {
-  return new BigInt64Array(sab, 0, PAGE_SIZE_BYTES / 8);
+/** Views of page 0: 64-bit words, and the same memory as 32-bit halves (little-endian). */
+export interface Header {
+  words: BigInt64Array;
+  /** Hot paths test owner words through their halves: a BigInt load allocates. */
+  ints: Int32Array;
+}
+
+assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, 'the platform is little-endian');
+
+export function headerWords(sab: SharedArrayBuffer): Header {
+  return {
+    words: new BigInt64Array(sab, 0, PAGE_SIZE_BYTES / 8),
+    ints: new Int32Array(sab, 0, PAGE_SIZE_BYTES / 4),
+  };
+}
+
+/** Owner word of `slot` is non-zero (two 32-bit loads, no allocation). */
+function slotOwned(ints: Int32Array, slot: number): boolean {
+  const w = 2 * slotWord(slot, kReaderOwner);
+  return (Atomics.load(ints, w) | Atomics.load(ints, w + 1)) !== 0;
 }
 
 export interface Published {
@@ -57,8 +75,8 @@ export interface Published {
   word: bigint;
 }
 
-export function loadPublished(words: BigInt64Array): Published {
-  const word = Atomics.load(words, kPublished);
+export function loadPublished(header: Header): Published {
+  const word = Atomics.load(header.words, kPublished);
   return {
     version: Number(word >> META_PAGE_BITS),
     metaPage: Number(word & META_PAGE_MASK),
@@ -66,10 +84,11 @@ export function loadPublished(words: BigInt64Array): Published {
   };
 }
 
-export function storePublished(words: BigInt64Array, version: number, metaPage: number): void {
+export function storePublished(header: Header, version: number, metaPage: number): void {
   assert(metaPage > 0 && BigInt(metaPage) <= META_PAGE_MASK, 'meta page id fits the word');
   assert(Number.isSafeInteger(version) && version > 0, 'version is a positive integer');
-  Atomics.store(words, kPublished, (BigInt(version) << META_PAGE_BITS) | BigInt(metaPage));
+  const word = (BigInt(version) << META_PAGE_BITS) | BigInt(metaPage);
+  Atomics.store(header.words, kPublished, word);
 }
 
 function slotWord(slot: number, field: number): number {
@@ -77,8 +96,9 @@ function slotWord(slot: number, field: number): number {
 }
 
 let tokenSerial = 0;
+/** A token unique to one view: (threadId + 1) * 2^32 + serial (the serial is never 0). */
 export function newReaderToken(threadId: number): bigint {
-  tokenSerial = (tokenSerial + 1) >>> 0;
+  tokenSerial = tokenSerial === 0xffffffff ? 1 : tokenSerial + 1;
   return (BigInt(threadId + 1) << 32n) | BigInt(tokenSerial);
 }
 export function tokenThreadId(token: bigint): number {
@@ -86,10 +106,11 @@ export function tokenThreadId(token: bigint): number {
 }
 
 /** Claim a free slot for `token`; -1 when the table is full. */
-export function claimReaderSlot(words: BigInt64Array, token: bigint, nowMs: number): number {
+export function claimReaderSlot(header: Header, token: bigint, nowMs: number): number {
+  const { words } = header;
   for (let slot = 0; slot < READER_SLOTS_MAX; slot++) {
-    // Set the lease first so the writer never reaps a slot in the middle of being claimed.
-    if (Atomics.load(words, slotWord(slot, kReaderOwner)) !== 0n) continue;
+    if (slotOwned(header.ints, slot)) continue;
+    // Lease first, so the writer never reaps a slot for a stale lease while it is claimed.
     // Harmless on a free slot; a racing claimer stores an equally fresh lease.
     Atomics.store(words, slotWord(slot, kReaderLeaseMs), BigInt(nowMs));
     if (Atomics.compareExchange(words, slotWord(slot, kReaderOwner), 0n, token) === 0n) {
@@ -100,63 +121,68 @@ export function claimReaderSlot(words: BigInt64Array, token: bigint, nowMs: numb
 }
 
 /** Pin the currently published version in `slot` (ordering rule 2 above). */
-export function pinPublished(words: BigInt64Array, slot: number): Published {
+export function pinPublished(header: Header, slot: number): Published {
   for (;;) {
-    const published = loadPublished(words);
-    Atomics.store(words, slotWord(slot, kReaderVersion), BigInt(published.version));
-    if (Atomics.load(words, kPublished) === published.word) return published;
+    const published = loadPublished(header);
+    Atomics.store(header.words, slotWord(slot, kReaderVersion), BigInt(published.version));
+    if (Atomics.load(header.words, kPublished) === published.word) return published;
   }
 }
 
-export function releaseReaderSlot(words: BigInt64Array, slot: number, token: bigint): boolean {
-  return Atomics.compareExchange(words, slotWord(slot, kReaderOwner), token, 0n) === token;
+export function releaseReaderSlot(header: Header, slot: number, token: bigint): boolean {
+  const owner = slotWord(slot, kReaderOwner);
+  return Atomics.compareExchange(header.words, owner, token, 0n) === token;
 }
 
-export function isReaderLive(words: BigInt64Array, slot: number, token: bigint): boolean {
-  return Atomics.load(words, slotWord(slot, kReaderOwner)) === token;
+/**
+ * Does `slot` still hold `token`? Compared as two 32-bit halves (no BigInt allocation on the
+ * per-read path). Halves read at different times cannot fake a match: only this thread ever
+ * stores this token, and it is busy running this check.
+ */
+export function isReaderLive(header: Header, slot: number, tokenLow: number, tokenHigh: number) {
+  const w = 2 * slotWord(slot, kReaderOwner);
+  return Atomics.load(header.ints, w) === tokenLow && Atomics.load(header.ints, w + 1) === tokenHigh;
 }
 
-export function refreshLease(words: BigInt64Array, slot: number, nowMs: number): void {
-  Atomics.store(words, slotWord(slot, kReaderLeaseMs), BigInt(nowMs));
+export function refreshLease(header: Header, slot: number, nowMs: number): void {
+  Atomics.store(header.words, slotWord(slot, kReaderLeaseMs), BigInt(nowMs));
 }
 
 /** Smallest pinned version, or Infinity when no reader holds a view. */
-export function oldestPinnedVersion(words: BigInt64Array): number {
+export function oldestPinnedVersion(header: Header): number {
   let oldest = Infinity;
   for (let slot = 0; slot < READER_SLOTS_MAX; slot++) {
-    if (Atomics.load(words, slotWord(slot, kReaderOwner)) === 0n) continue;
-    const version = Number(Atomics.load(words, slotWord(slot, kReaderVersion)));
+    if (!slotOwned(header.ints, slot)) continue;
+    const version = Number(Atomics.load(header.words, slotWord(slot, kReaderVersion)));
     if (version < oldest) oldest = version;
   }
   return oldest;
 }
 
-export function activeReaderCount(words: BigInt64Array): number {
+export function activeReaderCount(header: Header): number {
   let n = 0;
-  for (let slot = 0; slot < READER_SLOTS_MAX; slot++) {
-    if (Atomics.load(words, slotWord(slot, kReaderOwner)) !== 0n) n++;
-  }
+  for (let slot = 0; slot < READER_SLOTS_MAX; slot++) if (slotOwned(header.ints, slot)) n++;
   return n;
 }
 
 /** Free slots whose lease is older than `leaseMs`, or owned by `threadId` when given. */
 export function reapReaderSlots(
-  words: BigInt64Array,
+  header: Header,
   match: { nowMs: number; leaseMs: number } | { threadId: number },
 ): number {
+  const { words } = header;
   let reaped = 0;
   for (let slot = 0; slot < READER_SLOTS_MAX; slot++) {
+    if (!slotOwned(header.ints, slot)) continue;
     const owner = Atomics.load(words, slotWord(slot, kReaderOwner));
-    if (owner === 0n) continue;
     let dead: boolean;
     if ('threadId' in match) dead = tokenThreadId(owner) === match.threadId;
     else {
       const lease = Number(Atomics.load(words, slotWord(slot, kReaderLeaseMs)));
       dead = match.nowMs - lease > match.leaseMs;
     }
-    if (dead && Atomics.compareExchange(words, slotWord(slot, kReaderOwner), owner, 0n) === owner) {
-      reaped++;
-    }
+    const ownerWord = slotWord(slot, kReaderOwner);
+    if (dead && Atomics.compareExchange(words, ownerWord, owner, 0n) === owner) reaped++;
   }
   return reaped;
 }

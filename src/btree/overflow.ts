@@ -48,15 +48,17 @@ export function readOverflow(a: Uint8Array, head: number, valueBytes: number): U
   let id = head;
   const pagesMax = overflowPagesFor(valueBytes);
   for (let n = 0; id !== 0; n++) {
-    assert(n < pagesMax, `overflow chain at ${head} is longer than its value`);
+    if (!(n < pagesMax)) assert(false, `overflow chain at ${head} is longer than its value`);
     const base = checkPage(a, id, PageType.Overflow);
     const bytes = pageCount(a, base);
-    assert(at + bytes <= valueBytes, `overflow chain at ${head} overruns its value`);
+    if (!(at + bytes <= valueBytes)) assert(false, `overflow chain at ${head} overruns its value`);
     out.set(a.subarray(base + PAGE_HEADER_BYTES, base + PAGE_HEADER_BYTES + bytes), at);
     at += bytes;
     id = pageNext(a, base);
   }
-  assert(at === valueBytes, `overflow chain at ${head} holds ${at} of ${valueBytes} bytes`);
+  if (!(at === valueBytes)) {
+    assert(false, `overflow chain at ${head} holds ${at} of ${valueBytes} bytes`);
+  }
   return out;
 }
 
@@ -65,7 +67,9 @@ export function overflowChain(a: Uint8Array, head: number, valueBytes: number): 
   const ids: number[] = [];
   const pagesMax = overflowPagesFor(valueBytes);
   for (let id = head; id !== 0; id = pageNext(a, checkPage(a, id, PageType.Overflow))) {
-    assert(ids.length < pagesMax, `overflow chain at ${head} is longer than its value`);
+    if (!(ids.length < pagesMax)) {
+      assert(false, `overflow chain at ${head} is longer than its value`);
+    }
     ids.push(id);
   }
   return ids;

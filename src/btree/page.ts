@@ -98,9 +98,13 @@ export function garbageBytes(a: Uint8Array, base: number): number {
 /** Read a page id's page and check it is what the caller expects (pair check across writes). */
 export function checkPage(a: Uint8Array, id: number, type: PageType): number {
   const base = id * PAGE_SIZE_BYTES;
-  assert(base + PAGE_SIZE_BYTES <= a.length, `page ${id} lies inside the mapped arena`);
-  assert(u32(a, base + kPageId) === id, `page ${id} carries its own id`);
-  assert(a[base + kType] === type, `page ${id} has type ${type}, found ${a[base + kType]}`);
+  if (!(base + PAGE_SIZE_BYTES <= a.length)) {
+    assert(false, `page ${id} lies inside the mapped arena`);
+  }
+  if (!(u32(a, base + kPageId) === id)) assert(false, `page ${id} carries its own id`);
+  if (!(a[base + kType] === type)) {
+    assert(false, `page ${id} has type ${type}, found ${a[base + kType]}`);
+  }
   return base;
 }
 

@@ -11,6 +11,7 @@ import type { Arena } from './arena.js';
 import { Cursor, cellKeyCopy, cellValue, findCell } from './cursor.js';
 import { ReaderExpiredError, TooManyReadersError } from './errors.js';
 import {
+  type Header,
   claimReaderSlot,
   isReaderLive,
   newReaderToken,
@@ -45,26 +46,30 @@ export class ReadView {
   private readonly a: Uint8Array;
   private readonly token: bigint;
   private readonly slot: number;
+  private readonly tokenLow: number;
+  private readonly tokenHigh: number;
   private closed = false;
   private ops = 0;
   private leaseRefreshedMs: number;
 
   constructor(
     readonly arena: Arena,
-    private readonly words: BigInt64Array,
+    private readonly header: Header,
     private readonly leaseMs: number,
   ) {
     this.token = newReaderToken(threadId);
     this.leaseRefreshedMs = Date.now();
-    this.slot = claimReaderSlot(words, this.token, this.leaseRefreshedMs);
+    this.slot = claimReaderSlot(header, this.token, this.leaseRefreshedMs);
     if (this.slot < 0) throw new TooManyReadersError(READER_SLOTS_MAX);
-    const published = pinPublished(words, this.slot);
+    const published = pinPublished(header, this.slot);
     if (published.metaPage >= arena.mappedPages) {
       arena.remapTo(arena.sab.byteLength / PAGE_SIZE_BYTES);
     }
     const meta = readMeta(arena, published.metaPage);
     assert(meta.version === published.version, 'pinned meta page is the pinned version');
     arena.remapTo(meta.pagesHighWater);
+    this.tokenLow = Number(this.token & 0xffffffffn) | 0;
+    this.tokenHigh = Number(this.token >> 32n) | 0;
     this.a = arena.u8;
     this.version = meta.version;
     this.appliedIndex = meta.appliedIndex;
@@ -115,7 +120,7 @@ export class ReadView {
     if (this.closed) return;
     this.closed = true;
     // A false result means the writer reaped the slot already; nothing left to release.
-    releaseReaderSlot(this.words, this.slot, this.token);
+    releaseReaderSlot(this.header, this.slot, this.token);
   }
 
   get isClosed(): boolean {
@@ -128,14 +133,14 @@ export class ReadView {
 
   /** Call after copying data out: throws if the slot was reaped; refreshes the lease. */
   guard(): void {
-    if (!isReaderLive(this.words, this.slot, this.token)) {
+    if (!isReaderLive(this.header, this.slot, this.tokenLow, this.tokenHigh)) {
       throw new ReaderExpiredError(this.version, 'its reader slot was reclaimed');
     }
     if (++this.ops % LEASE_CHECK_EVERY_OPS !== 0) return;
     const now = Date.now();
     if (now - this.leaseRefreshedMs < this.leaseMs / 4) return;
     this.leaseRefreshedMs = now;
-    refreshLease(this.words, this.slot, now);
+    refreshLease(this.header, this.slot, now);
   }
 
   private edge(reverse: boolean): KeyValue | undefined {

@@ -14,6 +14,7 @@ import { assert } from '../codec/assert.js';
 import { Arena, PAGES_LIMIT } from './arena.js';
 import { BTreeOptionsError } from './errors.js';
 import {
+  type Header,
   activeReaderCount,
   HEADER_MAGIC,
   headerWords,
@@ -117,13 +118,14 @@ export class BTree {
     const valid = validateOptions(options);
     const arena = Arena.create(Math.min(valid.chunkPages, valid.maxPages), valid.maxPages);
     arena.maybeGrow(2, valid.chunkPages);
-    const words = headerWords(arena.sab);
+    const header = headerWords(arena.sab);
+    const { words } = header;
     // Page 0 is all header words (no page header): see header.ts.
     Atomics.store(words, kMagic, HEADER_MAGIC);
     Atomics.store(words, kPageSizeBytes, BigInt(PAGE_SIZE_BYTES));
     Atomics.store(words, kMaxPages, BigInt(valid.maxPages));
     writeMeta(arena, 1, { version: 1, appliedIndex: 0, keyCount: 0, root: 0, pagesHighWater: 2 });
-    storePublished(words, 1, 1);
+    storePublished(header, 1, 1);
     const core = new WriterCore(
       arena,
       { ...valid, valueBytesMax: VALUE_BYTES_MAX },
@@ -158,7 +160,7 @@ export class BTree {
   }
 
   read(): ReadView {
-    return new ReadView(this.core.arena, this.core.words, this.options.readerLeaseMs);
+    return new ReadView(this.core.arena, this.core.header, this.options.readerLeaseMs);
   }
 
   get appliedIndex(): number {
@@ -166,12 +168,12 @@ export class BTree {
   }
 
   get version(): number {
-    return loadPublished(this.core.words).version;
+    return loadPublished(this.core.header).version;
   }
 
   /** Free the reader slots of a thread that exited; returns how many were freed. */
   releaseReaderSlotsOf(threadId: number): number {
-    const reaped = reapReaderSlots(this.core.words, { threadId });
+    const reaped = reapReaderSlots(this.core.header, { threadId });
     this.core.readersReaped += reaped;
     return reaped;
   }
@@ -180,7 +182,7 @@ export class BTree {
     const { meta } = this.core.currentMeta();
     const free = this.core.freeList.free.length;
     const pending = this.core.freeList.pendingPages;
-    const oldest = oldestPinnedVersion(this.core.words);
+    const oldest = oldestPinnedVersion(this.core.header);
     return {
       pagesTotal: this.core.highWater,
       pagesFree: free,
@@ -189,7 +191,7 @@ export class BTree {
       bytesAllocated: this.core.arena.sab.byteLength,
       keyCount: meta.keyCount,
       oldestReaderVersion: oldest === Infinity ? null : oldest,
-      readersActive: activeReaderCount(this.core.words),
+      readersActive: activeReaderCount(this.core.header),
       readersReaped: this.core.readersReaped,
       version: meta.version,
       appliedIndex: meta.appliedIndex,
@@ -220,19 +222,19 @@ export class BTree {
 
 export class BTreeReader {
   private readonly arena: Arena;
-  private readonly words: BigInt64Array;
+  private readonly header: Header;
 
   constructor(readonly handleValue: BTreeHandle) {
     assert(handleValue.sab instanceof SharedArrayBuffer, 'handle carries a SharedArrayBuffer');
     this.arena = new Arena(handleValue.sab);
-    this.words = headerWords(handleValue.sab);
-    assert(Atomics.load(this.words, kMagic) === HEADER_MAGIC, 'handle is a B+ tree arena');
-    const pageSize = Number(Atomics.load(this.words, kPageSizeBytes));
+    this.header = headerWords(handleValue.sab);
+    assert(Atomics.load(this.header.words, kMagic) === HEADER_MAGIC, 'handle is a B+ tree arena');
+    const pageSize = Number(Atomics.load(this.header.words, kPageSizeBytes));
     assert(pageSize === PAGE_SIZE_BYTES, 'arena page size matches this build');
   }
 
   read(): ReadView {
-    return new ReadView(this.arena, this.words, this.handleValue.readerLeaseMs);
+    return new ReadView(this.arena, this.header, this.handleValue.readerLeaseMs);
   }
 
   get appliedIndex(): number {

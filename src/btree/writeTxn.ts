@@ -113,7 +113,9 @@ export class WriteTxn {
 
   setAppliedIndex(index: number): void {
     this.checkOpen();
-    assert(Number.isSafeInteger(index) && index >= 0, `applied index ${index} is a safe integer`);
+    if (!(Number.isSafeInteger(index) && index >= 0)) {
+      assert(false, `applied index ${index} is a safe integer`);
+    }
     this.appliedIndexValue = index;
   }
 
@@ -186,9 +188,11 @@ export class WriteTxn {
     for (let level = 0; level < DEPTH_MAX; level++) {
       this.pathPages[level] = id;
       const base = id * PAGE_SIZE_BYTES;
-      assert(u32(a, base + 8) === id, `page ${id} carries its own id`);
+      if (!(u32(a, base + 8) === id)) assert(false, `page ${id} carries its own id`);
       if (a[base] === PageType.Leaf) return level;
-      assert(a[base] === PageType.Branch, `page ${id} on a descent is a leaf or a branch`);
+      if (!(a[base] === PageType.Branch)) {
+        assert(false, `page ${id} on a descent is a leaf or a branch`);
+      }
       const slot = childIndex(a, base, key);
       this.pathSlots[level] = slot;
       id = cellWord(a, cellAt(a, base, slot));
@@ -460,7 +464,9 @@ export class WriteTxn {
       if (a[base] === PageType.Branch) {
         for (let i = 0; i < count; i++) stack.push(cellWord(a, cellAt(a, base, i)));
       } else {
-        assert(a[base] === PageType.Leaf, `page ${id} in the tree is a leaf or a branch`);
+        if (!(a[base] === PageType.Leaf)) {
+          assert(false, `page ${id} in the tree is a leaf or a branch`);
+        }
         for (let i = 0; i < count; i++) {
           const cell = cellAt(a, base, i);
           const keyBytes = u16(a, cell);

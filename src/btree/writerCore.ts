@@ -13,6 +13,7 @@ import { Arena } from './arena.js';
 import { TreeFullError } from './errors.js';
 import { FreeList } from './freelist.js';
 import {
+  type Header,
   headerWords,
   loadPublished,
   oldestPinnedVersion,
@@ -31,7 +32,7 @@ export interface WriterLimits {
 }
 
 export class WriterCore {
-  readonly words: BigInt64Array;
+  readonly header: Header;
   readonly freeList = new FreeList();
   readonly scratch = new Uint8Array(PAGE_SIZE_BYTES);
   /** Pages ever allocated: ids below it exist in the arena. */
@@ -44,7 +45,7 @@ export class WriterCore {
     readonly limits: WriterLimits,
     highWater: number,
   ) {
-    this.words = headerWords(arena.sab);
+    this.header = headerWords(arena.sab);
     this.highWater = highWater;
   }
 
@@ -56,7 +57,7 @@ export class WriterCore {
   }
 
   currentMeta(): { meta: Meta; metaPage: number } {
-    const published = loadPublished(this.words);
+    const published = loadPublished(this.header);
     const meta = readMeta(this.arena, published.metaPage);
     assert(meta.version === published.version, 'published word and meta page agree');
     return { meta, metaPage: published.metaPage };
@@ -70,17 +71,17 @@ export class WriterCore {
   }
 
   reclaim(): void {
-    this.readersReaped += reapReaderSlots(this.words, {
+    this.readersReaped += reapReaderSlots(this.header, {
       nowMs: Date.now(),
       leaseMs: this.limits.readerLeaseMs,
     });
-    this.freeList.release(oldestPinnedVersion(this.words));
+    this.freeList.release(oldestPinnedVersion(this.header));
   }
 
   allocatePage(): number {
     let id = this.freeList.allocate();
     if (id === undefined && this.freeList.pendingPages > 0) {
-      this.freeList.release(oldestPinnedVersion(this.words));
+      this.freeList.release(oldestPinnedVersion(this.header));
       id = this.freeList.allocate();
     }
     if (id !== undefined) return id;
@@ -92,7 +93,7 @@ export class WriterCore {
   }
 
   freeNow(id: number): void {
-    assert(id > 0 && id < this.highWater, `freed page ${id} exists`);
+    if (!(id > 0 && id < this.highWater)) assert(false, `freed page ${id} exists`);
     this.freeList.free.push(id);
   }
 
@@ -101,7 +102,7 @@ export class WriterCore {
     const metaPage = this.allocatePage();
     const complete: Meta = { ...meta, pagesHighWater: this.highWater };
     writeMeta(this.arena, metaPage, complete);
-    storePublished(this.words, complete.version, metaPage);
+    storePublished(this.header, complete.version, metaPage);
     this.freeList.addPending(complete.version, replaced);
     this.txnOpen = false;
   }
