@@ -224,17 +224,20 @@ export class RaftNode {
     this.maybeSnapshot();
   }
 
+  /** Every write queued since the last pass goes into one append (RawNode.proposeBatch). */
   private flushProposals(): void {
     if (this.proposeQueue.length === 0) return;
     const queue = this.proposeQueue;
     this.proposeQueue = [];
-    for (const { seq, op } of queue) {
-      try {
-        this.raft.propose(encodeProposal({ proposer: this.id, requestSeq: seq }, encodeKvOp(op)));
-      } catch (error) {
-        // Dropped (not leader any more, or a transfer in progress): it never entered the log.
-        this.failWrite(seq, new RetryableError(
-          `write not accepted: ${(error as Error).message}; retry (leader: ${this.leader || 'unknown'})`));
+    const datas = queue.map(({ seq, op }) =>
+      encodeProposal({ proposer: this.id, requestSeq: seq }, encodeKvOp(op)));
+    try {
+      this.raft.proposeBatch(datas);
+    } catch (error) {
+      // Dropped (not leader any more, or a transfer in progress): none entered the log.
+      for (const { seq } of queue) {
+        this.failWrite(seq, new RetryableError(`write not accepted: ${(error as Error).message}; ` +
+          `retry (leader: ${this.leader || 'unknown'})`));
       }
     }
   }
