@@ -38,6 +38,8 @@ export class Connection {
   /** slots[0..started) have been started. */
   private started = 0;
   private queuedBytes = 0;
+  /** Commands decoded so far (progress detection in pump). */
+  private decoded = 0;
   private inflight = 0;
   private inflightKind: ExecKind = 'local';
   private protocolError: RespProtocolError | undefined;
@@ -87,10 +89,17 @@ export class Connection {
   }
 
   private pump(): void {
-    if (this.closing) return;
-    this.decodeMore();
-    this.startReady();
-    this.flush();
+    // Local commands finish synchronously, which frees room for more: go round until a pass
+    // decodes nothing new (input exhausted, or the window is full of in-flight commands).
+    for (;;) {
+      if (this.closing) return;
+      const before = this.slots.length + this.started;
+      const decodedBefore = this.decoded;
+      this.decodeMore();
+      this.startReady();
+      this.flush();
+      if (this.decoded === decodedBefore && this.slots.length + this.started === before) break;
+    }
     if (this.closing) return;
     if (this.protocolError !== undefined && this.slots.length === 0) {
       this.finishWithProtocolError(this.protocolError);
@@ -120,6 +129,7 @@ export class Connection {
       let bytes = 0;
       for (const arg of args) bytes += arg.length;
       this.slots.push({ args, bytes, reply: undefined, done: false });
+      this.decoded++;
       this.queuedBytes += bytes;
     }
   }
@@ -189,7 +199,7 @@ export class Connection {
     this.writeOut();
     if (this.client.closeRequested && this.started === 0) {
       this.closing = true;
-      this.socket.end();
+      endSocket(this.socket);
     }
   }
 
@@ -205,6 +215,22 @@ export class Connection {
     this.closing = true;
     if (err.reply !== undefined) this.out.write({ error: err.reply });
     this.writeOut();
-    this.socket.end();
+    endSocket(this.socket);
   }
+}
+
+/** How long a closing connection keeps draining the client's bytes before it is destroyed. */
+const lingerMs = 2000;
+
+/**
+ * Sends what is buffered, then closes. Reading goes on (bytes discarded) until the client
+ * closes its side: closing a socket with unread input makes the kernel send a reset, which can
+ * destroy the final reply (the error saying why) before the client reads it.
+ */
+export function endSocket(socket: Socket): void {
+  socket.removeAllListeners('data');
+  socket.on('data', () => {});
+  socket.end();
+  socket.resume();
+  setTimeout(() => socket.destroy(), lingerMs).unref();
 }

@@ -26,9 +26,10 @@ export function unknownSubcommand(sub: Buffer, command: string): RespValue {
   return { error: `ERR unknown subcommand '${clip(text(sub), 128)}'. Try ${command} HELP.` };
 }
 
-/** Client bytes shown in a message (UTF-8, lossy for invalid sequences; bounded first). */
+/** Client bytes quoted in a message, one character per byte (the encoder writes such text
+ * back byte for byte); bounded first. */
 export function text(arg: Buffer): string {
-  return arg.subarray(0, 1024).toString('utf8');
+  return arg.subarray(0, 1024).toString('latin1');
 }
 
 function clip(s: string, n: number): string {

@@ -81,11 +81,19 @@ export class ReplyBuffer {
     this.ascii('*-1\r\n');
   }
 
-  /** Status and error lines: \r and \n would end the line early, so they become spaces. */
+  /**
+   * Status and error lines: \r and \n would end the line early, so they become spaces. Text
+   * whose characters are all below 256 is written one byte per character (latin1): that is how
+   * client bytes quoted in messages are carried (see replies.ts text()), so they go back out
+   * exactly as they came, as Redis does. Other text (a backend message with non-Latin-1
+   * characters) is written as UTF-8.
+   */
   private line(prefix: string, text: string): void {
     const clean = /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text;
     this.ascii(prefix);
-    this.raw(Buffer.from(clean, 'utf8'));
+    // eslint-disable-next-line no-control-regex
+    const latin1 = /^[\u0000-\u00ff]*$/.test(clean);
+    this.raw(Buffer.from(clean, latin1 ? 'latin1' : 'utf8'));
     this.raw(crlf);
   }
 

@@ -11,7 +11,7 @@ import type { KvBackend } from '../node/kv/backend.js';
 import type { ClientState } from './clientState.js';
 import { CommandTable } from './commandTable.js';
 import type { CommandSpec, ServerView } from './commandTypes.js';
-import { Connection } from './connection.js';
+import { Connection, endSocket } from './connection.js';
 import { validateLimits, type ServerLimits } from './limits.js';
 import { encodeReply } from './respEncoder.js';
 
@@ -59,10 +59,15 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     },
   };
 
+  /** Every open socket, lingering ones included, so close() can end them all. */
+  const closing = new Set<net.Socket>();
   listener.on('connection', (socket) => {
+    closing.add(socket);
+    socket.once('close', () => closing.delete(socket));
     if (connections.size >= limits.connectionsMax) {
       socket.on('error', () => {});
-      socket.end(encodeReply({ error: 'ERR max number of clients reached' }));
+      socket.write(encodeReply({ error: 'ERR max number of clients reached' }));
+      endSocket(socket);
       return;
     }
     const conn = new Connection(socket, nextClientId++, table, options.backend, view, limits,
@@ -85,6 +90,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const conn of connections) conn.close();
       connections.clear();
+      for (const socket of closing) socket.destroy();
       await closed;
     },
   };

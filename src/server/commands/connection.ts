@@ -1,6 +1,8 @@
 /** Connection commands: PING ECHO QUIT SELECT HELLO AUTH CLIENT READONLY READWRITE. */
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
-import { keyword, notIntegerError, parseIntegerArg, unknownSubcommand, wrongArity } from '../replies.js';
+import {
+  keyword, notIntegerError, parseIntegerArg, text, unknownSubcommand, wrongArity,
+} from '../replies.js';
 import { okReply, type RespValue } from '../respEncoder.js';
 
 /** The Redis version we answer to clients that look at it (ioredis, node-redis, redis-cli). */
@@ -20,7 +22,7 @@ function hello(ctx: CommandContext, args: Buffer[]): RespValue {
       const error = setName(ctx, args[++i]!);
       if (error !== undefined) return error;
     } else {
-      return { error: `ERR Syntax error in HELLO option '${args[i]!.toString('utf8')}'` };
+      return { error: `ERR Syntax error in HELLO option '${text(args[i]!)}'` };
     }
   }
   const role = ctx.role().role === 'leader' ? 'master' : 'replica';
@@ -61,7 +63,7 @@ function client(ctx: CommandContext, args: Buffer[]): RespValue {
       const attr = keyword(args[2]);
       if (attr === 'lib-name') ctx.client.libName = args[3]!.toString('latin1');
       else if (attr === 'lib-ver') ctx.client.libVersion = args[3]!.toString('latin1');
-      else return { error: `ERR Unrecognized option '${args[2]!.toString('utf8')}'` };
+      else return { error: `ERR Unrecognized option '${text(args[2]!)}'` };
       return okReply;
     }
     case 'help': return [
