@@ -52,7 +52,15 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const { storage, report } = DiskStorage.open(fs, init.nodeDir, {
     bootstrapConfState: { voters, learners: [] },
   });
-  if (report !== undefined && report.kind !== 'clean') log(`WAL recovery: ${report.message}`);
+  const torn = report.wal.truncated;
+  if (torn !== null) {
+    log(`WAL recovery: torn tail truncated in ${torn.file} at offset ${torn.offset} ` +
+      `(${torn.droppedBytes} bytes of an unfinished write dropped)`);
+  }
+  if (report.commitBeyondLastIndex) {
+    log(`WAL ends at index ${report.lastIndex} below commit ${report.hardState.commit}: ` +
+      'this node will not vote or campaign until it has caught up from the leader');
+  }
   const snapshot = storage.snapshot();
   const tree = treeFromSnapshot(snapshot.data);
   const random = new Prng(init.seed);
