@@ -59,7 +59,9 @@ export class CommandTable {
     if (spec === undefined) return refuse(unknownCommand(args));
     if (!arityMatches(spec.arity, args.length)) return refuse(wrongArity(spec.name));
     if (multi === undefined || multiControl.has(name)) return spec.run(ctx, args);
-    if (spec.queue === undefined) return refuse({ error: 'ERR Command not allowed inside a transaction' });
+    if (spec.queue === undefined) {
+      return refuse({ error: 'ERR Command not allowed inside a transaction' });
+    }
     multi.queued.push(spec.queue(args));
     return { simple: 'QUEUED' };
   }

@@ -8,7 +8,9 @@ export { MemoryBackend, type MemoryBackendOptions } from './memoryBackend.js';
 export {
   backendErrorReply, NotLeaderError, RequestTooLargeError, TryAgainError, type HostPort,
 } from './errors.js';
-export { defaultServerLimits, ServerConfigError, validateLimits, type ServerLimits } from './limits.js';
+export {
+  defaultServerLimits, ServerConfigError, validateLimits, type ServerLimits,
+} from './limits.js';
 export {
   defaultDecoderLimits, RespDecoder, RespProtocolError, type RespDecoderLimits,
 } from './respDecoder.js';

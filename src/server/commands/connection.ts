@@ -11,7 +11,9 @@ export const redisCompatVersion = '7.0.0';
 function hello(ctx: CommandContext, args: Buffer[]): RespValue {
   if (args.length >= 2) {
     const version = parseIntegerArg(args[1]!);
-    if (version === undefined) return { error: 'ERR Protocol version is not an integer or out of range' };
+    if (version === undefined) {
+      return { error: 'ERR Protocol version is not an integer or out of range' };
+    }
     if (version !== 2n) return { error: 'NOPROTO unsupported protocol version' };
   }
   for (let i = 2; i < args.length; i++) {
@@ -76,23 +78,27 @@ function client(ctx: CommandContext, args: Buffer[]): RespValue {
 
 export const connectionCommands: CommandSpec[] = [
   command({
-    name: 'ping', arity: -1, kind: 'local', flags: ['fast', 'stale', 'loading'], group: 'connection',
+    name: 'ping', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Ping the server',
     run: (_ctx, args) => {
       if (args.length > 2) return wrongArity('ping');
       return args.length === 2 ? args[1]! : { simple: 'PONG' };
     },
     queue: (args) => ({
-      reply: args.length > 2 ? wrongArity('ping') : args.length === 2 ? args[1]! : { simple: 'PONG' },
+      reply: args.length > 2 ? wrongArity('ping')
+        : args.length === 2 ? args[1]! : { simple: 'PONG' },
     }),
   }),
   command({
-    name: 'echo', arity: 2, kind: 'local', flags: ['fast', 'stale', 'loading'], group: 'connection',
+    name: 'echo', arity: 2, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Echo the given string', run: (_ctx, args) => args[1]!,
     queue: (args) => ({ reply: args[1]! }),
   }),
   command({
-    name: 'quit', arity: -1, kind: 'local', flags: ['fast', 'stale', 'loading'], group: 'connection',
+    name: 'quit', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Close the connection',
     run: (ctx) => {
       ctx.client.closeRequested = true;
@@ -100,7 +106,8 @@ export const connectionCommands: CommandSpec[] = [
     },
   }),
   command({
-    name: 'select', arity: 2, kind: 'local', flags: ['fast', 'loading', 'stale'], group: 'connection',
+    name: 'select', arity: 2, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Change the selected database (HarmonyDB has only database 0)',
     run: (_ctx, args) => {
       const index = parseIntegerArg(args[1]!);
@@ -109,11 +116,13 @@ export const connectionCommands: CommandSpec[] = [
     },
   }),
   command({
-    name: 'hello', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'], group: 'connection',
+    name: 'hello', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Handshake (RESP2 only)', run: hello,
   }),
   command({
-    name: 'auth', arity: -2, kind: 'local', flags: ['fast', 'loading', 'stale'], group: 'connection',
+    name: 'auth', arity: -2, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
     summary: 'Authenticate (HarmonyDB has no passwords)',
     run: () => ({
       error: 'ERR AUTH <password> called without any password configured for the default user. '
@@ -125,7 +134,8 @@ export const connectionCommands: CommandSpec[] = [
     summary: 'Connection information and names', run: client,
   }),
   command({
-    name: 'readonly', arity: 1, kind: 'local', flags: ['fast', 'loading', 'stale'], group: 'cluster',
+    name: 'readonly', arity: 1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'cluster',
     summary: 'Serve reads from this node\'s local (possibly stale) state',
     run: (ctx) => {
       ctx.client.readonly = true;
@@ -133,7 +143,8 @@ export const connectionCommands: CommandSpec[] = [
     },
   }),
   command({
-    name: 'readwrite', arity: 1, kind: 'local', flags: ['fast', 'loading', 'stale'], group: 'cluster',
+    name: 'readwrite', arity: 1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    group: 'cluster',
     summary: 'Serve reads linearizably again (the default)',
     run: (ctx) => {
       ctx.client.readonly = false;

@@ -37,7 +37,8 @@ function commandCmd(ctx: CommandContext, args: Buffer[]): RespValue {
       return named().map((spec) => (spec === undefined ? null : commandInfo(spec)));
     }
     case 'docs': {
-      const specs = args.length === 2 ? all : named().filter((s): s is CommandSpec => s !== undefined);
+      const specs = args.length === 2 ? all
+        : named().filter((s): s is CommandSpec => s !== undefined);
       const flat: RespValue[] = [];
       for (const spec of specs) flat.push(spec.name, commandDocs(spec));
       return flat;
@@ -78,7 +79,8 @@ function replicationFields(role: RoleInfo): [string, string | number][] {
 
 async function info(ctx: CommandContext, args: Buffer[]): Promise<RespValue> {
   const wanted = new Set(args.slice(1).map((a) => keyword(a)));
-  const everything = wanted.size === 0 || ['default', 'all', 'everything'].some((w) => wanted.has(w));
+  const everything = wanted.size === 0
+    || ['default', 'all', 'everything'].some((w) => wanted.has(w));
   const want = (name: string): boolean => everything || wanted.has(name);
   const role = ctx.role();
   const sections: Section[] = [];

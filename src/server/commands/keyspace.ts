@@ -21,7 +21,9 @@ function delCommand(name: string): CommandSpec {
 function flushCommand(name: string): CommandSpec {
   const parse = (args: Buffer[]): { op: { type: 'flushall' } } | { reply: RespValue } => {
     if (args.length > 2) return { reply: syntaxError };
-    if (args.length === 2 && !['async', 'sync'].includes(keyword(args[1]))) return { reply: syntaxError };
+    if (args.length === 2 && !['async', 'sync'].includes(keyword(args[1]))) {
+      return { reply: syntaxError };
+    }
     return { op: { type: 'flushall' } };
   };
   return command({
@@ -69,7 +71,8 @@ async function scan(ctx: CommandContext, args: Buffer[]): Promise<RespValue> {
       const n = parseIntegerArg(value);
       if (n === undefined) return { error: 'ERR value is not an integer or out of range' };
       if (n < 1n) return syntaxError;
-      count = Number(n > BigInt(ctx.server.limits.scanCountMax) ? ctx.server.limits.scanCountMax : n);
+      const countMax = ctx.server.limits.scanCountMax;
+      count = Number(n > BigInt(countMax) ? countMax : n);
     } else if (option === 'match') {
       match = value.length === 1 && value[0] === 0x2a ? undefined : value;
     } else if (option === 'type') {

@@ -55,7 +55,8 @@ function sentinel(ctx: CommandContext, args: Buffer[]): RespValue {
       if (args.length !== 3) return wrongArity('sentinel|sentinels');
       if (!nameMatches()) return noSuchMaster;
       return role.peers.map((p) => [
-        'name', `${p.host}:${p.port}`, 'ip', p.host, 'port', String(p.port), 'runid', `node-${p.id}`,
+        'name', `${p.host}:${p.port}`, 'ip', p.host, 'port', String(p.port),
+        'runid', `node-${p.id}`,
         'flags', p.connected ? 'sentinel' : 'sentinel,disconnected',
       ]);
     }
@@ -64,7 +65,8 @@ function sentinel(ctx: CommandContext, args: Buffer[]): RespValue {
       if (args.length !== 3) return wrongArity(`sentinel|${sub}`);
       if (!nameMatches()) return noSuchMaster;
       return members(role).filter((m) => m.id !== role.leaderId).map((m) => [
-        'name', `${m.host}:${m.port}`, 'ip', m.host, 'port', String(m.port), 'runid', `node-${m.id}`,
+        'name', `${m.host}:${m.port}`, 'ip', m.host, 'port', String(m.port),
+        'runid', `node-${m.id}`,
         'flags', m.connected ? 'slave' : 'slave,disconnected',
         'master-link-status', m.connected && role.leaderId !== 0 ? 'ok' : 'err',
         'master-host', role.leader?.host ?? '', 'master-port', String(role.leader?.port ?? 0),

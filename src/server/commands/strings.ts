@@ -5,7 +5,9 @@
  * syntax error does).
  */
 import { int64Min, type KvOp } from '../../node/kv/op.js';
-import { command, type CommandContext, type CommandSpec, type QueuedCommand } from '../commandTypes.js';
+import {
+  command, type CommandContext, type CommandSpec, type QueuedCommand,
+} from '../commandTypes.js';
 import {
   keyword, notIntegerError, parseIntegerArg, resultReply, syntaxError, wrongArity,
 } from '../replies.js';
@@ -43,8 +45,9 @@ function parseSet(args: Buffer[]): Parsed {
     if (option === 'nx' && condition === 'always') condition = 'nx';
     else if (option === 'xx' && condition === 'always') condition = 'xx';
     else if (option === 'get' && !get) get = true;
-    else if (['ex', 'px', 'exat', 'pxat', 'keepttl'].includes(option)) return { reply: setUnsupported };
-    else return { reply: syntaxError };
+    else if (['ex', 'px', 'exat', 'pxat', 'keepttl'].includes(option)) {
+      return { reply: setUnsupported };
+    } else return { reply: syntaxError };
   }
   return { op: { type: 'put', key: args[1]!, value: args[2]!, condition, get } };
 }
@@ -54,22 +57,31 @@ function parseIncr(args: Buffer[], sign: 1n | -1n, hasDelta: boolean): Parsed {
   if (hasDelta) {
     const parsed = parseIntegerArg(args[2]!);
     if (parsed === undefined) return { reply: notIntegerError };
-    if (sign === -1n && parsed === int64Min) return { reply: { error: 'ERR decrement would overflow' } };
+    if (sign === -1n && parsed === int64Min) {
+      return { reply: { error: 'ERR decrement would overflow' } };
+    }
     delta = parsed;
   }
   return { op: { type: 'incrBy', key: args[1]!, delta: sign * delta } };
 }
 
 export const stringCommands: CommandSpec[] = [
-  writeCommand({ name: 'set', arity: -3, group: 'string', summary: 'Set the string value of a key' },
+  writeCommand({
+    name: 'set', arity: -3, group: 'string',
+    summary: 'Set the string value of a key',
+  },
     parseSet),
   command({
     name: 'get', arity: 2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1,
     keyStep: 1, group: 'string', summary: 'Get the value of a key',
-    run: async (ctx, args) => (await ctx.backend.get(args[1]!, { consistency: ctx.consistency })) ?? null,
+    run: async (ctx, args) =>
+      (await ctx.backend.get(args[1]!, { consistency: ctx.consistency })) ?? null,
     queue: (args) => ({ op: { type: 'get', key: args[1]! } }),
   }),
-  writeCommand({ name: 'getset', arity: 3, group: 'string', summary: 'Set a key and return its old value' },
+  writeCommand({
+    name: 'getset', arity: 3, group: 'string',
+    summary: 'Set a key and return its old value',
+  },
     (args) => ({ op: { type: 'getset', key: args[1]!, value: args[2]! } })),
   command({
     name: 'mget', arity: -2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1,
@@ -89,15 +101,30 @@ export const stringCommands: CommandSpec[] = [
     for (let i = 1; i < args.length; i += 2) entries.push([args[i]!, args[i + 1]!]);
     return { op: { type: 'mset', entries } };
   }),
-  writeCommand({ name: 'incr', arity: 2, group: 'string', summary: 'Increment the integer value of a key by one' },
+  writeCommand({
+    name: 'incr', arity: 2, group: 'string',
+    summary: 'Increment the integer value of a key by one',
+  },
     (args) => parseIncr(args, 1n, false)),
-  writeCommand({ name: 'decr', arity: 2, group: 'string', summary: 'Decrement the integer value of a key by one' },
+  writeCommand({
+    name: 'decr', arity: 2, group: 'string',
+    summary: 'Decrement the integer value of a key by one',
+  },
     (args) => parseIncr(args, -1n, false)),
-  writeCommand({ name: 'incrby', arity: 3, group: 'string', summary: 'Increment the integer value of a key' },
+  writeCommand({
+    name: 'incrby', arity: 3, group: 'string',
+    summary: 'Increment the integer value of a key',
+  },
     (args) => parseIncr(args, 1n, true)),
-  writeCommand({ name: 'decrby', arity: 3, group: 'string', summary: 'Decrement the integer value of a key' },
+  writeCommand({
+    name: 'decrby', arity: 3, group: 'string',
+    summary: 'Decrement the integer value of a key',
+  },
     (args) => parseIncr(args, -1n, true)),
-  writeCommand({ name: 'append', arity: 3, group: 'string', summary: 'Append a value to a key' },
+  writeCommand({
+    name: 'append', arity: 3, group: 'string',
+    summary: 'Append a value to a key',
+  },
     (args) => ({ op: { type: 'append', key: args[1]!, value: args[2]! } })),
   command({
     name: 'strlen', arity: 2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1,
@@ -108,7 +135,7 @@ export const stringCommands: CommandSpec[] = [
   }),
   writeCommand({
     name: 'cas', arity: 4, group: 'string',
-    summary: 'Set a key to a new value only if its current value equals the expected one; 1 if swapped',
+    summary: 'Set a key to new only if its value equals expected; 1 if swapped, else 0',
   }, (args) => ({ op: { type: 'cas', key: args[1]!, expected: args[2]!, value: args[3]! } })),
 ];
 
