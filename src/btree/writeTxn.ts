@@ -18,6 +18,7 @@ import { overflowChain, writeOverflow } from './overflow.js';
 import {
   CELL_HEADER_BYTES,
   cellAt,
+  cellBytes,
   cellWord,
   childIndex,
   copyCell,
@@ -239,9 +240,13 @@ export class WriteTxn {
     const base = leaf * PAGE_SIZE_BYTES;
     const found = lowerBound(this.bytes(), base, key);
     const index = found >>> 1;
-    if ((found & 1) === 1) this.removeLeafCell(base, index);
-    else this.keyCountValue++;
     const bytes = leafCellBytes(key.length, value.length);
+    if ((found & 1) === 1) {
+      if (overflowHead === 0 && this.maybeOverwriteInPlace(base, index, value, bytes)) return;
+      this.removeLeafCell(base, index);
+    } else {
+      this.keyCountValue++;
+    }
     if (maybeMakeRoom(this.bytes(), base, PageType.Leaf, bytes, this.core.scratch)) {
       this.writeLeafCell(base, index, key, value, overflowHead);
       return;
@@ -258,6 +263,26 @@ export class WriteTxn {
       append,
     );
     this.propagate(depth, pages);
+  }
+
+  /**
+   * Overwrite an inline value of the same cell size in place (the leaf is already a copy owned
+   * by this transaction): the common SET-over-SET case, with no slot shuffling or garbage.
+   */
+  private maybeOverwriteInPlace(
+    base: number,
+    index: number,
+    value: Uint8Array,
+    bytes: number,
+  ): boolean {
+    const a = this.bytes();
+    const cell = cellAt(a, base, index);
+    if (cellBytes(a, cell, PageType.Leaf) !== bytes) return false;
+    const keyBytes = u16(a, cell);
+    if (!isInlineValue(keyBytes, u32(a, cell + 2))) return false;
+    setU32(a, cell + 2, value.length);
+    a.set(value, cell + CELL_HEADER_BYTES + keyBytes);
+    return true;
   }
 
   /** True when the path runs along the rightmost edge of the tree. */
