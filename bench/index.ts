@@ -6,6 +6,7 @@
 type Bench = { run(args: string[]): Promise<void> };
 
 const benches: Record<string, () => Promise<Bench>> = {
+  btree: () => import('./btree.js'),
   // name: () => import('./name.js'),
   raft: () => import('./raft.js'),
   wal: () => import('./wal.js'),
