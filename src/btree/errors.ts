@@ -57,6 +57,8 @@ export class BTreeOptionsError extends Error {
 export class SnapshotCorruptError extends Error {
   override name = 'SnapshotCorruptError';
   constructor(readonly offset: number, readonly reason: string) {
-    super(`snapshot stream corrupt at byte offset ${offset}: ${reason}; the snapshot was not applied`);
+    super(
+      `snapshot stream corrupt at byte offset ${offset}: ${reason}; the snapshot was not applied`,
+    );
   }
 }

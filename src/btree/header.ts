@@ -141,7 +141,8 @@ export function releaseReaderSlot(header: Header, slot: number, token: bigint): 
  */
 export function isReaderLive(header: Header, slot: number, tokenLow: number, tokenHigh: number) {
   const w = 2 * slotWord(slot, kReaderOwner);
-  return Atomics.load(header.ints, w) === tokenLow && Atomics.load(header.ints, w + 1) === tokenHigh;
+  const low = Atomics.load(header.ints, w);
+  return low === tokenLow && Atomics.load(header.ints, w + 1) === tokenHigh;
 }
 
 export function refreshLease(header: Header, slot: number, nowMs: number): void {

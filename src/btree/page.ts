@@ -264,7 +264,12 @@ export function removeCell(a: Uint8Array, base: number, index: number, type: Pag
 }
 
 /** Rewrite the cells packed at the end of the page (scratch holds one page). */
-export function compactPage(a: Uint8Array, base: number, type: PageType, scratch: Uint8Array): void {
+export function compactPage(
+  a: Uint8Array,
+  base: number,
+  type: PageType,
+  scratch: Uint8Array,
+): void {
   scratch.set(a.subarray(base, base + PAGE_SIZE_BYTES));
   const count = u16(a, base + kCount);
   let start = PAGE_SIZE_BYTES;

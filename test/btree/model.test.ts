@@ -60,7 +60,10 @@ const valueArb = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 900, maxLength: 9000 }) },
 );
 const opArb = fc.oneof(
-  { weight: 200, arbitrary: fc.record({ kind: fc.constant('put' as const), key: keyArb, value: valueArb }) },
+  {
+    weight: 200,
+    arbitrary: fc.record({ kind: fc.constant('put' as const), key: keyArb, value: valueArb }),
+  },
   { weight: 120, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: keyArb }) },
   { weight: 40, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },

@@ -110,7 +110,8 @@ describe('read views in worker threads', () => {
     const bank = new Bank(tree, prng(42));
     const control = new Int32Array(new SharedArrayBuffer(4));
     const workers = [0, 1, 2].map(() => spawn(tree, 'scan', control));
-    const results = workers.map((w) => nextMessage<{ scans: number; failures: string[]; versions: number }>(w));
+    type Report = { scans: number; failures: string[]; versions: number };
+    const results = workers.map((w) => nextMessage<Report>(w));
     await new Promise((resolve) => setTimeout(resolve, 100)); // let readers start
     for (let i = 1; i <= 3000; i++) {
       bank.commitOne(i);

@@ -26,7 +26,8 @@ function filled(count: number, applied: number): BTree {
 function contents(tree: BTree): Array<[string, string]> {
   const view = tree.read();
   try {
-    return [...view.scan()].map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+    return [...view.scan()].map(([k, v]) => [hex(k), hex(v)]);
   } finally {
     view.close();
   }
@@ -90,7 +91,11 @@ describe('snapshot stream', () => {
   const whole = concat(encodeAll(filled(300, 9)));
   const corruptions: Array<[string, () => Uint8Array, RegExp]> = [
     ['truncated inside a record', () => whole.subarray(0, whole.length >> 1), /stream ends inside/],
-    ['truncated before the checksum', () => whole.subarray(0, whole.length - 2), /stream ends inside the checksum/],
+    [
+      'truncated before the checksum',
+      () => whole.subarray(0, whole.length - 2),
+      /stream ends inside the checksum/,
+    ],
     ['truncated to nothing', () => new Uint8Array(0), /stream ends inside the header/],
     ['bad magic', () => flip(whole, 0), /bad magic/],
     ['unsupported version', () => flip(whole, 8), /unsupported format version/],
