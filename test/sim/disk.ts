@@ -44,8 +44,10 @@ export interface SimDisk {
    * or null when there is nothing to flip. Only called while the node is down.
    */
   flipBit(): string | null;
-  /** Planted bug support: fsyncs are recorded but only done at flushDeferredSyncs(). */
+  /** fsyncs are queued and only done at flushDeferredSyncs() (or before the next write). */
   deferSyncs: boolean;
+  /** Planted-bug support: queued fsyncs wait for flushDeferredSyncs() even across writes. */
+  lazySyncs: boolean;
   flushDeferredSyncs(): void;
   /** Bytes on the medium (statistics). */
   readonly kind: 'model' | 'wal';

@@ -28,6 +28,7 @@ export class ModelDisk implements SimDisk {
   private failArmed = false;
   private deferred: DurableOp[] = [];
   deferSyncs = false;
+  lazySyncs = false;
 
   constructor(private readonly random: Prng) {}
 

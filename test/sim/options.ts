@@ -34,6 +34,11 @@ export interface SimOptions {
   clientOpsMax: number;
   /** Multiplies the fault rates drawn from the seed (the teeth tests raise it). */
   faultScale: number;
+  /**
+   * Check the §5.4.2 commit rule directly (safety.ts 'commit-rule'). On by default; the teeth
+   * tests turn it off to show the end-to-end checks catch a broken commit rule as well.
+   */
+  commitRuleCheck: boolean;
 }
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
@@ -44,6 +49,7 @@ export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   chaosMs: 2_500,
   clientOpsMax: 250,
   faultScale: 1,
+  commitRuleCheck: true,
 };
 
 export function resolveSimOptions(partial: Partial<SimOptions> & { seed: number }): SimOptions {

@@ -24,7 +24,7 @@ import { ProposalDroppedError, RawNode, type Ready, type StateRole } from '../..
 import type { Prng } from '../../src/raft/prng.js';
 import type { NodeStore, SimDisk } from './disk.js';
 import { SimulatedCrash } from './disk.js';
-import { ELECTION_TICKS, HEARTBEAT_TICKS, type PlantedBugs } from './options.js';
+import { ELECTION_TICKS, HEARTBEAT_TICKS, TICK_MS, type PlantedBugs } from './options.js';
 import { SafetyMonitor, SimFailure } from './safety.js';
 import { KvMachine, decodeCommand, encodeCommand } from './stateMachine.js';
 import type { Trace } from './trace.js';
@@ -51,6 +51,7 @@ export interface NodeWorld {
   readonly safety: SafetyMonitor;
   readonly trace: Trace;
   readonly bugs: PlantedBugs;
+  readonly commitRuleCheck: boolean;
   /** The node stopped: 'crash' (power loss) or 'fail-stop' (its fsync failed). */
   onDown(nodeId: NodeId, reason: 'crash' | 'fail-stop', detail: string): void;
 }
@@ -279,8 +280,9 @@ export class SimNode {
     }
     const bugs = this.world.bugs;
     const leader = this.role === 'leader';
-    if (writes && leader && bugs.leaderAdvanceBeforeFsync) {
+    if (writes && leader && bugs.leaderAdvanceBeforeFsync === true) {
       // PLANTED BUG: advance() (the leader counting itself) before the fsync is done.
+      this.disk.lazySyncs = true;
       this.world.send(rd.messages);
       this.scheduleFlush();
       this.finishReady({ rd, late: [], becameLeader });
@@ -323,8 +325,10 @@ export class SimNode {
     }
   }
 
+  /** PLANTED BUG leaderAdvanceBeforeFsync: a lazy fsync, one to three ticks later. */
   private scheduleFlush(): void {
-    this.world.later(this.id, this.incarnation, this.world.fsyncLatencyMs(), () => this.flush());
+    const delayMs = TICK_MS * (1 + this.world.raftPrng().nextInt(3));
+    this.world.later(this.id, this.incarnation, delayMs, () => this.flush());
   }
 
   private diskFailed(e: unknown): void {
@@ -360,7 +364,12 @@ export class SimNode {
     this.serveReads();
     const raw = this.raw!;
     raw.advance(rd);
-    raw.checkInvariants();
+    try {
+      raw.checkInvariants();
+    } catch (e) {
+      if (!(e instanceof AssertionError)) throw e;
+      throw new SimFailure('raft-invariant', `node ${this.id}: ${e.message}`);
+    }
     if (o.becameLeader && this.role === 'leader') {
       this.world.safety.checkLeaderCompleteness(this.id, this.term, this.store!.raftStorage);
     }
@@ -399,7 +408,8 @@ export class SimNode {
   private checkLeaderCommit(rd: Ready): void {
     const hs = rd.hardState;
     if (hs === null) return;
-    if (this.role === 'leader' && hs.commit > this.commitSeen && rd.softState === null) {
+    const check = this.world.commitRuleCheck;
+    if (check && this.role === 'leader' && hs.commit > this.commitSeen && rd.softState === null) {
       let entryTerm: Term | null = null;
       try {
         entryTerm = this.store!.raftStorage.term(hs.commit);
@@ -431,6 +441,8 @@ export class SimNode {
     const applied = this.machine.appliedIndex;
     if (applied - this.snapshotIndex < this.tuning.snapshotEveryEntries) return;
     const store = this.store!;
+    // Snapshot files rely on write-after-fsync order; even the lazy planted bug keeps it here.
+    this.disk.lazySyncs = false;
     try {
       store.createSnapshot(applied, this.bootstrap, this.machine.encode());
       this.snapshotIndex = applied;

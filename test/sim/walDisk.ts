@@ -7,8 +7,10 @@
  * are queued instead of done, and `flushDeferredSyncs()` performs them in their original
  * order when the simulated latency is over. Writes reach the page cache at once, exactly as
  * they do before a real fsync returns; a crash before the flush loses or tears them
- * (SimFileSystem.crash). Performing the queued syncs in order, and stopping at the first that
- * fails, means every outcome is one a real crash at some instant could produce.
+ * (SimFileSystem.crash). The next mutating call (write, create, rename, ...) performs the
+ * queued syncs first, so nothing written after an fsync can reach the disk before it (the
+ * WAL and snapshot code rely on that order), and the queued syncs run in order and stop at
+ * the first that fails: every outcome is one a real crash at some instant could produce.
  *
  * Faults: `armCrashAtNextSync` makes the next sync throw SimulatedCrash (the power fails
  * right there); `armSyncFailure` makes it fail with EIO, after which the WAL's fail-stop
@@ -29,6 +31,11 @@ export const SIM_SEGMENT_BYTES = 8192;
 
 export class DeferringFileSystem implements FileSystem {
   defer = false;
+  /**
+   * Planted-bug support: mutating calls do NOT perform the queued syncs first (a driver that
+   * skips its fsyncs and leaves them to a timer). Off in correct runs.
+   */
+  lazy = false;
   crashArmed = false;
   private deferred: Array<() => void> = [];
   /** Handles with a deferred sync: their close waits for it. */
@@ -37,17 +44,20 @@ export class DeferringFileSystem implements FileSystem {
   constructor(readonly inner: SimFileSystem) {}
 
   open(p: string): FileHandle { return this.inner.open(p); }
-  create(p: string): FileHandle { return this.inner.create(p); }
-  pwrite(f: FileHandle, d: Uint8Array, pos: number): void { this.inner.pwrite(f, d, pos); }
   pread(f: FileHandle, into: Uint8Array, pos: number): number { return this.inner.pread(f, into, pos); }
   size(f: FileHandle): number { return this.inner.size(f); }
-  truncate(f: FileHandle, n: number): void { this.inner.truncate(f, n); }
-  preallocate(f: FileHandle, n: number): void { this.inner.preallocate(f, n); }
   readdir(p: string): string[] { return this.inner.readdir(p); }
-  mkdir(p: string): void { this.inner.mkdir(p); }
-  unlink(p: string): void { this.inner.unlink(p); }
-  rename(a: string, b: string): void { this.inner.rename(a, b); }
   exists(p: string): boolean { return this.inner.exists(p); }
+
+  // A change issued after an fsync must not reach the disk before it: the caller saw the fsync
+  // return. So every mutating call first performs the syncs still queued.
+  create(p: string): FileHandle { this.ordered(); return this.inner.create(p); }
+  pwrite(f: FileHandle, d: Uint8Array, pos: number): void { this.ordered(); this.inner.pwrite(f, d, pos); }
+  truncate(f: FileHandle, n: number): void { this.ordered(); this.inner.truncate(f, n); }
+  preallocate(f: FileHandle, n: number): void { this.ordered(); this.inner.preallocate(f, n); }
+  mkdir(p: string): void { this.ordered(); this.inner.mkdir(p); }
+  unlink(p: string): void { this.ordered(); this.inner.unlink(p); }
+  rename(a: string, b: string): void { this.ordered(); this.inner.rename(a, b); }
 
   fdatasync(f: FileHandle): void {
     this.sync(() => this.inner.fdatasync(f), f);
@@ -84,6 +94,10 @@ export class DeferringFileSystem implements FileSystem {
       throw new SimulatedCrash('power lost at an fsync');
     }
     op();
+  }
+
+  private ordered(): void {
+    if (!this.lazy) this.flush();
   }
 
   /** Performs the queued syncs in order; the first failure stops the rest. */
@@ -124,6 +138,14 @@ export class WalDisk implements SimDisk {
 
   set deferSyncs(on: boolean) {
     this.fs.defer = on;
+  }
+
+  get lazySyncs(): boolean {
+    return this.fs.lazy;
+  }
+
+  set lazySyncs(on: boolean) {
+    this.fs.lazy = on;
   }
 
   open(bootstrap: ConfState): NodeStore {
@@ -181,8 +203,10 @@ export class WalDisk implements SimDisk {
     if (analysis.snapshot !== null && this.random.nextInt(4) === 0) {
       const { term, index } = analysis.snapshot;
       const file = joinPath(this.dir, 'snap', snapFileName(term, index));
-      const size = this.simFs.readFile(file).length;
-      return { kind: 'snap', file, offset: this.random.nextInt(size) };
+      if (this.simFs.exists(file)) {
+        const size = this.simFs.readFile(file).length;
+        return { kind: 'snap', file, offset: this.random.nextInt(size) };
+      }
     }
     const segments = analysis.segments.filter((s) => s.endOffset > 0);
     if (segments.length === 0) return null;

@@ -142,6 +142,7 @@ class World {
       safety: this.safety,
       trace: this.trace,
       bugs: this.o.bugs,
+      commitRuleCheck: this.o.commitRuleCheck,
       onDown: (nodeId, reason, detail) => this.onDown(nodeId, reason, detail),
     };
   }
