@@ -58,14 +58,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case '--disk': {
         const v = next();
-        if (v !== 'wal' && v !== 'model') fail(`--disk must be wal or model, got ${v ?? 'nothing'}`);
+        if (v !== 'wal' && v !== 'model') {
+          fail(`--disk must be wal or model, got ${v ?? 'nothing'}`);
+        }
         args.disk = v;
         break;
       }
       default: fail(`unknown argument ${a}`);
     }
   }
-  if ((args.seed === null) === (args.seeds === null)) fail('give exactly one of --seed and --seeds');
+  if ((args.seed === null) === (args.seeds === null)) {
+    fail('give exactly one of --seed and --seeds');
+  }
   if (args.seed !== null && args.nodes === 'mix') fail('--nodes mix is for campaigns (--seeds)');
   return args;
 }
@@ -111,7 +115,9 @@ function campaign(args: CliArgs): number {
     if (now - lastReport > 5_000) {
       lastReport = now;
       const rate = ((k + 1) / ((now - started) / 1000)).toFixed(1);
-      process.stdout.write(`... ${k + 1}/${count} seeds, ${rate} seeds/s, ${failures.length} failed\n`);
+      process.stdout.write(
+        `... ${k + 1}/${count} seeds, ${rate} seeds/s, ${failures.length} failed\n`,
+      );
     }
   }
   const seconds = (performance.now() - started) / 1000;

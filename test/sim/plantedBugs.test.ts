@@ -89,7 +89,8 @@ describe('planted bugs are caught', () => {
   test('4: followers answer appends and votes before their fsync', () => {
     const found = firstCaught({ respondBeforeFsync: true }, SAFETY);
     report('respond before fsync', found);
-    expect(found.caught?.check).toMatch(/election-safety|leader-completeness|state-machine-safety|linearizability/);
+    expect(found.caught?.check)
+      .toMatch(/election-safety|leader-completeness|state-machine-safety|linearizability/);
   });
 
   test('a correct run at the teeth fault scale passes (the bugs, not the scale, fail)', () => {

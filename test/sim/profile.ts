@@ -40,7 +40,12 @@ function intBetween(r: Prng, lo: number, hi: number): number {
   return lo + r.nextInt(hi - lo + 1);
 }
 
-export function drawProfile(r: Prng, chaosMs: number, faultScale: number, walDisk: boolean): FaultProfile {
+export function drawProfile(
+  r: Prng,
+  chaosMs: number,
+  faultScale: number,
+  walDisk: boolean,
+): FaultProfile {
   // A quarter of the runs have a reliable network, so progress-heavy paths get time too.
   const lossy = r.nextInt(4) !== 0;
   const delayMsMax = intBetween(r, 2, 12);

@@ -44,7 +44,9 @@ export class DeferringFileSystem implements FileSystem {
   constructor(readonly inner: SimFileSystem) {}
 
   open(p: string): FileHandle { return this.inner.open(p); }
-  pread(f: FileHandle, into: Uint8Array, pos: number): number { return this.inner.pread(f, into, pos); }
+  pread(f: FileHandle, into: Uint8Array, pos: number): number {
+    return this.inner.pread(f, into, pos);
+  }
   size(f: FileHandle): number { return this.inner.size(f); }
   readdir(p: string): string[] { return this.inner.readdir(p); }
   exists(p: string): boolean { return this.inner.exists(p); }
@@ -52,7 +54,10 @@ export class DeferringFileSystem implements FileSystem {
   // A change issued after an fsync must not reach the disk before it: the caller saw the fsync
   // return. So every mutating call first performs the syncs still queued.
   create(p: string): FileHandle { this.ordered(); return this.inner.create(p); }
-  pwrite(f: FileHandle, d: Uint8Array, pos: number): void { this.ordered(); this.inner.pwrite(f, d, pos); }
+  pwrite(f: FileHandle, d: Uint8Array, pos: number): void {
+    this.ordered();
+    this.inner.pwrite(f, d, pos);
+  }
   truncate(f: FileHandle, n: number): void { this.ordered(); this.inner.truncate(f, n); }
   preallocate(f: FileHandle, n: number): void { this.ordered(); this.inner.preallocate(f, n); }
   mkdir(p: string): void { this.ordered(); this.inner.mkdir(p); }
@@ -225,7 +230,8 @@ export class WalDisk implements SimDisk {
       }
     }
     const walDir = joinPath(this.dir, 'wal');
-    return analyzeWal(this.simFs, walDir, { recordBytesMax: SIM_SEGMENT_BYTES }).outcome === 'corrupt';
+    const analysis = analyzeWal(this.simFs, walDir, { recordBytesMax: SIM_SEGMENT_BYTES });
+    return analysis.outcome === 'corrupt';
   }
 }
 

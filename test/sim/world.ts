@@ -10,7 +10,9 @@
  * linearizable and the persisted logs must satisfy log matching. The Raft safety checks run
  * during the whole run (safety.ts).
  */
-import { checkLinearizability, describeResult, HistoryRecorder, kv } from '../../src/check/index.js';
+import {
+  checkLinearizability, describeResult, HistoryRecorder, kv,
+} from '../../src/check/index.js';
 import { AssertionError } from '../../src/codec/assert.js';
 import type { ConfState, Message, NodeId } from '../../src/codec/types.js';
 import { MessageType } from '../../src/codec/types.js';
@@ -166,7 +168,8 @@ class World {
       this.stats.messagesSent++;
       this.trace.mix(m.type, m.from * 8 + m.to, m.term, m.index);
       const times = this.network.route(m, this.nowMs);
-      this.trace.line(this.nowMs, () => `send ${describeMessage(m)} ${times.length === 0 ? 'DROPPED' : `@${times.join(',')}`}`);
+      this.trace.line(this.nowMs, () =>
+        `send ${describeMessage(m)} ${times.length === 0 ? 'DROPPED' : `@${times.join(',')}`}`);
       if (times.length === 0) {
         this.stats.messagesDropped++;
         if (m.type === MessageType.Snap) this.reportSnapshotLater(m, false);
@@ -230,7 +233,8 @@ class World {
     if (node.status !== 'down') return;
     const started = node.start();
     this.trace.mix(201, nodeId, started ? 1 : 0);
-    this.trace.line(this.nowMs, () => `n${nodeId} ${started ? 'restarted' : `REFUSED: ${node.refusal}`}`);
+    this.trace.line(this.nowMs, () =>
+      `n${nodeId} ${started ? 'restarted' : `REFUSED: ${node.refusal}`}`);
     if (started) {
       if (this.bitFlipped === nodeId) {
         throw new SimFailure('wal-recovery',
@@ -248,7 +252,6 @@ class World {
   private chaosTick(): void {
     const p = this.profile;
     const r = this.random;
-    this.stats.partitions += 0;
     if (this.network.expire(this.nowMs) > 0) this.trace.line(this.nowMs, () => 'partition healed');
     if (r.nextFloat() < p.crashPerTick) {
       const up = this.nodes.filter((n) => n.isUp);
@@ -268,7 +271,8 @@ class World {
       this.stats.partitions++;
       this.trace.mix(300, part.id, part.cut.length, part.untilMs);
       this.trace.line(this.nowMs, () =>
-        `partition ${part.kind} cuts ${part.cut.map(([a, b]) => `${a}->${b}`).join(' ')} until ${part.untilMs}`);
+        `partition ${part.kind} cuts ${part.cut.map(([a, b]) => `${a}->${b}`).join(' ')} ` +
+          `until ${part.untilMs}`);
     }
     if (r.nextFloat() < p.syncErrorPerTick) {
       const up = this.nodes.filter((n) => n.isUp);
@@ -333,7 +337,8 @@ class World {
     if (this.healed || this.opsIssued >= this.o.clientOpsMax) return;
     this.opsIssued++;
     c.startOp(undefined, () => {
-      this.at(this.nowMs + this.random.nextInt(this.profile.thinkMsMax + 1), () => this.clientNext(c));
+      const thinkMs = this.random.nextInt(this.profile.thinkMsMax + 1);
+      this.at(this.nowMs + thinkMs, () => this.clientNext(c));
     });
   }
 
@@ -351,7 +356,8 @@ class World {
       this.at(phase, tick);
     }
     for (let t = TICK_MS; t < o.chaosMs; t += TICK_MS) this.at(t, () => this.chaosTick());
-    for (let t = LOG_MATCHING_EVERY_MS; t < o.chaosMs + LIVENESS_WINDOW_MS; t += LOG_MATCHING_EVERY_MS) {
+    const checksEndMs = o.chaosMs + LIVENESS_WINDOW_MS;
+    for (let t = LOG_MATCHING_EVERY_MS; t < checksEndMs; t += LOG_MATCHING_EVERY_MS) {
       this.at(t, () => this.checkLogs());
     }
     for (const c of this.clients.slice(0, -1)) {
