@@ -88,7 +88,7 @@ function describe(r: SimResult): string {
 function replayOne(args: CliArgs): number {
   const nodeCount = args.nodes === 'mix' ? 3 : args.nodes;
   const r = runSeed({ seed: args.seed!, nodeCount, trace: args.trace, disk: args.disk });
-  if (args.trace) for (const line of r.traceLines) process.stdout.write(`${line}\n`);
+  if (args.trace && r.traceLines.length > 0) process.stdout.write(`${r.traceLines.join('\n')}\n`);
   process.stdout.write(`${describe(r)}\n`);
   if (!r.ok) {
     process.stdout.write(`${r.message}\nreplay: ${r.replay}\n`);

@@ -14,7 +14,9 @@
  * The recorder's time is the world's event clock (ms * 1024 + event order within the ms), so
  * the real-time order of operations is precise even inside one simulated millisecond.
  */
-import { HistoryRecorder, kv, type KvOp, type KvResult, type OpId } from '../../src/check/index.js';
+import {
+  HistoryRecorder, describeKvOp, describeKvResult, kv, type KvOp, type KvResult, type OpId,
+} from '../../src/check/index.js';
 import type { NodeId } from '../../src/codec/types.js';
 import { NONE } from '../../src/codec/types.js';
 import type { Prng } from '../../src/raft/prng.js';
@@ -27,6 +29,8 @@ export interface ClientWorld {
   nodes: readonly SimNode[];
   later(delayMs: number, fn: () => void): void;
   newRequestId(): number;
+  /** A readable trace line (only built with --trace). */
+  note(make: () => string): void;
 }
 
 interface InFlight {
@@ -71,6 +75,7 @@ export class SimClient {
     };
     this.current = f;
     this.onEnd = onEnd ?? null;
+    this.world.note(() => `c${this.id} invokes #${opId} ${describeKvOp(op)}`);
     this.world.later(OP_TIMEOUT_MS, () => {
       if (!f.done) this.finish(f, f.accepted ? 'unknown' : 'failed', null);
     });
@@ -127,6 +132,8 @@ export class SimClient {
       this.history.complete(f.opId, { kind }, time);
     }
     this.stats[kind]++;
+    this.world.note(() => `c${this.id} completes #${f.opId} ${kind}` +
+      (result === null ? '' : ` ${describeKvResult(result)}`));
     const onEnd = this.onEnd;
     this.onEnd = null;
     if (onEnd !== null) onEnd(kind === 'ok');

@@ -50,10 +50,10 @@ export function drawProfile(
   const lossy = r.nextInt(4) !== 0;
   const delayMsMax = intBetween(r, 2, 12);
   return {
-    crashPerTick: faultScale * between(r, 0, 0.012),
+    crashPerTick: faultScale * between(r, 0, 0.035),
     crashAtSyncFraction: 0.5,
-    partitionPerTick: faultScale * between(r, 0, 0.012),
-    syncErrorPerTick: faultScale * between(r, 0, 0.003),
+    partitionPerTick: faultScale * between(r, 0, 0.035),
+    syncErrorPerTick: faultScale * between(r, 0, 0.008),
     bitFlipAtMs: walDisk && r.nextInt(5) === 0 ? intBetween(r, 100, chaosMs - 50) : -1,
     restartDelayMsMin: 10,
     restartDelayMsMax: intBetween(r, 50, 600),

@@ -325,9 +325,9 @@ export class SimNode {
     }
   }
 
-  /** PLANTED BUG leaderAdvanceBeforeFsync: a lazy fsync, one to three ticks later. */
+  /** PLANTED BUG leaderAdvanceBeforeFsync: a lazy fsync, two to six ticks later. */
   private scheduleFlush(): void {
-    const delayMs = TICK_MS * (1 + this.world.raftPrng().nextInt(3));
+    const delayMs = TICK_MS * (2 + this.world.raftPrng().nextInt(5));
     this.world.later(this.id, this.incarnation, delayMs, () => this.flush());
   }
 

@@ -123,6 +123,7 @@ class World {
       nodes: this.nodes,
       later: (delayMs: number, fn: () => void) => this.at(this.nowMs + delayMs, fn),
       newRequestId: () => this.requestIdNext++,
+      note: (make: () => string) => this.trace.line(this.nowMs, make),
     };
     for (let c = 1; c <= this.profile.clientCount + 1; c++) {
       this.clients.push(new SimClient(c, clientWorld, this.history, this.random.fork()));
