@@ -1,6 +1,6 @@
 import type { Command } from '../cli.js';
 import { parseArgs, UsageError } from '../args.js';
-import { Cluster } from '../../src/cluster/cluster.js';
+import { Cluster, ClusterError, type ClusterEvent } from '../../src/cluster/cluster.js';
 import { ClusterConfigError } from '../../src/cluster/options.js';
 import { DataDirError } from '../../src/cluster/dataDir.js';
 import { formatStatusLine } from '../../src/cluster/statusLine.js';
@@ -55,7 +55,7 @@ async function run(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (error instanceof UsageError || error instanceof ClusterConfigError ||
-      error instanceof DataDirError) {
+      error instanceof DataDirError || error instanceof ClusterError) {
       process.stderr.write(`harmonydb cluster: ${error.message}\n`);
       return 2;
     }
@@ -65,8 +65,10 @@ async function run(argv: string[]): Promise<number> {
   process.stdout.write(`HarmonyDB cluster ${cluster.clusterId}: ${cluster.ids.length} nodes, ` +
     `Redis protocol on ${cluster.options.host} ports ${ports} (data in ${cluster.options.dataDir})\n` +
     `Try: redis-cli -p ${cluster.portOf(1)} SET hello world. Ctrl-C stops the cluster cleanly.\n`);
-  cluster.onEvent((e) => process.stdout.write(`[${(e.atMs / 1000).toFixed(3)}s] ` +
-    `${e.node === 0 ? 'cluster' : `node ${e.node}`}: ${e.text}\n`));
+  const printEvent = (e: ClusterEvent) => process.stdout.write(`[${(e.atMs / 1000).toFixed(3)}s] ` +
+    `${e.node === 0 ? 'cluster' : `node ${e.node}`}: ${e.text}\n`);
+  cluster.recentEvents().forEach(printEvent);
+  cluster.onEvent(printEvent);
   return statusLoop(cluster);
 }
 

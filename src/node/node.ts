@@ -29,6 +29,9 @@ import {
 import { LatencyWindow } from './latency.js';
 import type { NodeRole } from './control.js';
 
+/** The leader's replication traffic, which may leave before its own fsync. */
+const leaderEarlyTypes = new Set([MessageType.App, MessageType.Heartbeat, MessageType.Snap]);
+
 export interface NodeLimits {
   /** Writes proposed by this node and not yet applied. */
   pendingWritesMax: number;
@@ -81,7 +84,9 @@ export class RaftNode {
   private tree: BTree;
   private role: NodeRole = 'follower';
   private leader: NodeId = 0;
+  /** Term and vote as last handed to storage (for the leader's early-send rule). */
   private term = 0;
+  private vote: NodeId = 0;
   private confState: ConfState;
   private snapshotIndex: number;
   /**
@@ -115,7 +120,10 @@ export class RaftNode {
   ) {
     this.id = raft.status().id;
     this.tree = tree;
-    this.confState = storage.initialState().confState;
+    const initial = storage.initialState();
+    this.confState = initial.confState;
+    this.term = initial.hardState.term;
+    this.vote = initial.hardState.vote;
     this.snapshotIndex = storage.snapshot().metadata.index;
   }
 
@@ -253,23 +261,44 @@ export class RaftNode {
   }
 
   private handleReady(rd: Ready): void {
-    if (rd.hardState !== null) this.term = rd.hardState.term;
-    if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.leader);
-    if (rd.snapshot !== null) {
-      this.storage.saveSnapshot(rd.snapshot);
-      this.tree = this.hooks.restoreSnapshot(rd.snapshot.data);
-      this.snapshotIndex = rd.snapshot.metadata.index;
-      this.confState = rd.snapshot.metadata.confState;
-      this.hooks.log(`installed snapshot at index ${this.snapshotIndex} from the leader`);
+    const termOrVoteChanged = rd.hardState !== null &&
+      (rd.hardState.term !== this.term || rd.hardState.vote !== this.vote);
+    if (rd.hardState !== null) {
+      this.term = rd.hardState.term;
+      this.vote = rd.hardState.vote;
     }
-    if (rd.hardState !== null || rd.entries.length > 0) {
+    if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.leader);
+    if (rd.snapshot !== null) this.installSnapshot(rd);
+    let messages = rd.messages;
+    if (this.role === 'leader' && !termOrVoteChanged) {
+      // A leader's appends vouch for nothing about its own disk: they may leave before its
+      // fsync (Raft thesis §10.2.1), so the followers' fsyncs overlap the leader's. The
+      // leader counts itself in the commit quorum only in advance(), after the fsync below.
+      const early = messages.filter((m) => leaderEarlyTypes.has(m.type));
+      messages = messages.filter((m) => !leaderEarlyTypes.has(m.type));
+      this.sendMessages(early);
+    }
+    // Committed entries are durable on a quorum, and on a leader already on its own disk
+    // (it counts itself only after its fsync), so they are applied and answered before this
+    // Ready's new entries are synced: a reply never waits for an unrelated batch's fsync.
+    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    if (rd.mustSync) {
       this.hooks.beforeSync();
       this.storage.save(rd.hardState, rd.entries);
     }
-    this.sendMessages(rd.messages);
-    if (rd.committedEntries.length > 0) this.apply(rd.committedEntries);
+    // Votes and append responses vouch for what is now on disk: only after the fsync.
+    this.sendMessages(messages);
     for (const rs of rd.readStates) this.onReadState(rs.index, rs.context);
     this.resolveAppliedReads();
+  }
+
+  private installSnapshot(rd: Ready): void {
+    const snapshot = rd.snapshot!;
+    this.storage.saveSnapshot(snapshot);
+    this.tree = this.hooks.restoreSnapshot(snapshot.data);
+    this.snapshotIndex = snapshot.metadata.index;
+    this.confState = snapshot.metadata.confState;
+    this.hooks.log(`installed snapshot at index ${this.snapshotIndex} from the leader`);
   }
 
   private sendMessages(messages: Message[]): void {
@@ -401,6 +430,9 @@ export class RaftNode {
     const applied = this.tree.appliedIndex;
     if (applied - this.snapshotIndex < this.snapshotEntries) return;
     const data = this.hooks.encodeSnapshot(this.tree);
+    // Commit-only HardState changes are not synced (mustSync is false for them), so storage's
+    // commit may lag what was applied; a snapshot must not be above the durable commit.
+    this.storage.save(this.raft.status().hardState, []);
     this.storage.createSnapshot(applied, this.confState, data);
     this.storage.compact(applied);
     this.snapshotIndex = applied;
