@@ -8,10 +8,14 @@
  *   --from S          first seed of a campaign (default 1)
  *   --nodes 3|5       cluster size (default 3); --nodes mix alternates 3 and 5 in a campaign
  *   --disk wal|model  the real WAL + DiskStorage (default) or the in-memory model disk
+ *   --fault-scale X   multiply the per-tick fault rates (default 1)
+ *   --bug NAME        plant a driver bug (leaderAdvanceBeforeFsync, ackBeforeCommit,
+ *                     respondBeforeFsync); repeatable
+ *   --no-commit-rule  turn off the direct §5.4.2 commit-rule check
  */
 import { performance } from 'node:perf_hooks';
 import { runSeed, type SimResult } from './world.js';
-import type { DiskKind } from './options.js';
+import type { DiskKind, PlantedBugs, SimOptions } from './options.js';
 
 interface CliArgs {
   seed: number | null;
@@ -20,11 +24,16 @@ interface CliArgs {
   nodes: 3 | 5 | 'mix';
   trace: boolean;
   disk: DiskKind;
+  faultScale: number;
+  bugs: PlantedBugs;
+  commitRuleCheck: boolean;
 }
+
+const BUG_NAMES = ['leaderAdvanceBeforeFsync', 'ackBeforeCommit', 'respondBeforeFsync'] as const;
 
 const usage =
   'usage: npm run sim -- (--seed N [--trace] | --seeds N [--from S]) [--nodes 3|5|mix] ' +
-  '[--disk wal|model]';
+  '[--disk wal|model] [--fault-scale X] [--bug NAME]... [--no-commit-rule]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -40,7 +49,10 @@ function intArg(name: string, value: string | undefined): number {
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { seed: null, seeds: null, from: 1, nodes: 3, trace: false, disk: 'wal' };
+  const args: CliArgs = {
+    seed: null, seeds: null, from: 1, nodes: 3, trace: false, disk: 'wal', faultScale: 1, bugs: {},
+    commitRuleCheck: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string | undefined => argv[++i];
@@ -64,6 +76,20 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.disk = v;
         break;
       }
+      case '--fault-scale': {
+        const v = Number(next());
+        if (!(v >= 0)) fail('--fault-scale needs a number >= 0');
+        args.faultScale = v;
+        break;
+      }
+      case '--bug': {
+        const v = next();
+        const name = BUG_NAMES.find((b) => b === v);
+        if (name === undefined) fail(`--bug must be one of ${BUG_NAMES.join(', ')}, got ${v}`);
+        args.bugs[name] = true;
+        break;
+      }
+      case '--no-commit-rule': args.commitRuleCheck = false; break;
       default: fail(`unknown argument ${a}`);
     }
   }
@@ -85,9 +111,18 @@ function describe(r: SimResult): string {
     `liveness ${s.livenessMs} ms`;
 }
 
+type CommonOptions = Pick<SimOptions, 'disk' | 'faultScale' | 'bugs' | 'commitRuleCheck'>;
+
+function common(args: CliArgs): CommonOptions {
+  return {
+    disk: args.disk, faultScale: args.faultScale, bugs: args.bugs,
+    commitRuleCheck: args.commitRuleCheck,
+  };
+}
+
 function replayOne(args: CliArgs): number {
   const nodeCount = args.nodes === 'mix' ? 3 : args.nodes;
-  const r = runSeed({ seed: args.seed!, nodeCount, trace: args.trace, disk: args.disk });
+  const r = runSeed({ ...common(args), seed: args.seed!, nodeCount, trace: args.trace });
   if (args.trace && r.traceLines.length > 0) process.stdout.write(`${r.traceLines.join('\n')}\n`);
   process.stdout.write(`${describe(r)}\n`);
   if (!r.ok) {
@@ -105,7 +140,7 @@ function campaign(args: CliArgs): number {
   for (let k = 0; k < count; k++) {
     const seed = args.from + k;
     const nodeCount = args.nodes === 'mix' ? (seed % 2 === 0 ? 5 : 3) : args.nodes;
-    const r = runSeed({ seed, nodeCount, disk: args.disk });
+    const r = runSeed({ ...common(args), seed, nodeCount });
     if (!r.ok) {
       failures.push(r);
       process.stdout.write(`FAIL seed ${seed}: ${r.check}: ${r.message.split('\n')[0]}\n` +

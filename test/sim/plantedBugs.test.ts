@@ -67,7 +67,8 @@ describe('planted bugs are caught', () => {
     const found = firstCaught({ leaderAdvanceBeforeFsync: true }, SAFETY);
     report('leader counted before fsync', found);
     expect(found.caught?.check).toMatch(/leader-completeness|state-machine-safety|linearizability/);
-    expect(found.caught!.replay).toBe(`npm run sim -- --seed ${found.caught!.seed}`);
+    expect(found.caught!.replay).toBe(`npm run sim -- --seed ${found.caught!.seed} ` +
+      '--fault-scale 2 --bug leaderAdvanceBeforeFsync');
     expectBugIsTheCause(found.caught!);
   });
 

@@ -65,9 +65,12 @@ const LIVENESS_WINDOW_MS = 10 * ELECTION_TIMEOUT_MS;
 const LOG_MATCHING_EVERY_MS = 250;
 const CHECK_STEP_BUDGET = 2_000_000;
 
-export function replayCommand(o: Pick<SimOptions, 'seed' | 'nodeCount' | 'disk'>): string {
-  const extra = (o.nodeCount !== 3 ? ` --nodes ${o.nodeCount}` : '') +
-    (o.disk !== 'wal' ? ` --disk ${o.disk}` : '');
+export function replayCommand(o: SimOptions): string {
+  let extra = (o.nodeCount !== 3 ? ` --nodes ${o.nodeCount}` : '') +
+    (o.disk !== 'wal' ? ` --disk ${o.disk}` : '') +
+    (o.faultScale !== 1 ? ` --fault-scale ${o.faultScale}` : '') +
+    (o.commitRuleCheck ? '' : ' --no-commit-rule');
+  for (const [bug, on] of Object.entries(o.bugs)) if (on === true) extra += ` --bug ${bug}`;
   return `npm run sim -- --seed ${o.seed}${extra}`;
 }
 
