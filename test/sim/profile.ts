@@ -16,6 +16,8 @@ export interface FaultProfile {
   partitionPerTick: number;
   /** Per chaos tick: probability to make a random node's next fsync fail (EIO). */
   syncErrorPerTick: number;
+  /** Per chaos tick: probability that the leader is asked to hand over to a random node. */
+  transferPerTick: number;
   /** When (ms) to flip a bit in one stopped node's WAL, or -1 for no bit flip this run. */
   bitFlipAtMs: number;
   restartDelayMsMin: number;
@@ -54,6 +56,7 @@ export function drawProfile(
     crashAtSyncFraction: 0.5,
     partitionPerTick: faultScale * between(r, 0, 0.035),
     syncErrorPerTick: faultScale * between(r, 0, 0.008),
+    transferPerTick: between(r, 0, 0.01),
     bitFlipAtMs: walDisk && r.nextInt(5) === 0 ? intBetween(r, 100, chaosMs - 50) : -1,
     restartDelayMsMin: 10,
     restartDelayMsMax: intBetween(r, 50, 600),

@@ -223,6 +223,13 @@ export class SimNode {
     this.pump();
   }
 
+  /** Asks this node (a leader) to hand leadership to `to`. */
+  transferLeader(to: NodeId): void {
+    if (this.raw === null) return;
+    this.raw.transferLeader(to);
+    this.pump();
+  }
+
   submit(req: NodeRequest): SubmitResult {
     const raw = this.raw;
     if (raw === null) return { kind: 'rejected', reason: 'node down', leaderHint: NONE };

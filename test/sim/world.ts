@@ -38,6 +38,7 @@ export interface SimStats {
   crashes: number;
   failStops: number;
   partitions: number;
+  transfers: number;
   bitFlips: number;
   snapshotsInstalled: number;
   snapshotsCreated: number;
@@ -96,7 +97,7 @@ class World {
   private bitFlipped: NodeId = 0;
   readonly stats: SimStats = {
     simulatedMs: 0, events: 0, messagesSent: 0, messagesDropped: 0, crashes: 0, failStops: 0,
-    partitions: 0, bitFlips: 0, snapshotsInstalled: 0, snapshotsCreated: 0, opsOk: 0,
+    partitions: 0, transfers: 0, bitFlips: 0, snapshotsInstalled: 0, snapshotsCreated: 0, opsOk: 0,
     opsFailed: 0, opsUnknown: 0, entriesApplied: 0, livenessMs: -1,
   };
 
@@ -284,6 +285,15 @@ class World {
         const victim = up[r.nextInt(up.length)]!;
         victim.disk.armSyncFailure();
         this.trace.line(this.nowMs, () => `n${victim.id}'s next fsync will fail (EIO)`);
+      }
+    }
+    if (r.nextFloat() < p.transferPerTick) {
+      const leader = this.nodes.find((n) => n.isUp && n.role === 'leader');
+      if (leader !== undefined) {
+        const to = 1 + r.nextInt(this.nodes.length);
+        this.stats.transfers++;
+        this.trace.line(this.nowMs, () => `n${leader.id} asked to transfer leadership to n${to}`);
+        if (to !== leader.id) leader.transferLeader(to);
       }
     }
     if (p.bitFlipAtMs >= 0 && this.nowMs >= p.bitFlipAtMs && this.bitFlipped === 0) this.flipBit();
