@@ -124,7 +124,16 @@ export class NodeBackend implements KvBackend {
       const address = this.members().find((m) => m.id === leader);
       throw new NotLeaderError(leader, address && { host: address.host, port: address.port });
     }
-    return this.forwarder.forward(leader, request);
+    try {
+      return await this.forwarder.forward(leader, request);
+    } catch (error) {
+      // The leader we forwarded to lost leadership before serving: nothing was applied.
+      const name = (error as Error).name;
+      if (name === 'NodeNotLeaderError' || name === 'NotLeaderError') {
+        throw new TryAgainError(`leadership moved away from node ${leader} while forwarding; retry`);
+      }
+      throw error;
+    }
   }
 
   private async waitForLeader(): Promise<NodeId> {

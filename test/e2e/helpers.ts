@@ -1,0 +1,67 @@
+/**
+ * Shared pieces of the end-to-end tests: a real cluster on free ports in a temp directory,
+ * ioredis clients that fail fast instead of retrying behind the test's back, and polling.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster } from '../../src/cluster/cluster.js';
+import type { ClusterOptions } from '../../src/cluster/options.js';
+
+export function tempDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'harmony-e2e-')), 'data');
+}
+
+export async function startTestCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
+  return Cluster.start({ nodes: 3, basePort: 0, dataDir: tempDataDir(), ...options });
+}
+
+const clients: Redis[] = [];
+
+/**
+ * A connected client that reports every error instead of reconnecting and retrying on its own
+ * (the tests decide when to retry).
+ */
+export async function client(port: number, options: RedisOptions = {}): Promise<Redis> {
+  const redis = new Redis({
+    port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false,
+    retryStrategy: () => null, lazyConnect: false, ...options,
+  });
+  redis.on('error', () => undefined);
+  clients.push(redis);
+  return ready(redis);
+}
+
+export async function closeClients(): Promise<void> {
+  for (const c of clients.splice(0)) c.disconnect();
+}
+
+export async function ready(redis: Redis): Promise<Redis> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis;
+}
+
+export async function waitFor<T>(
+  what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` +
+    (lastError ? ` (last error: ${(lastError as Error).message})` : ''));
+}
+
+export async function followerOf(cluster: Cluster, leader: number): Promise<number> {
+  const follower = cluster.ids.find((id) => id !== leader && cluster.isAlive(id));
+  if (follower === undefined) throw new Error('no live follower');
+  return follower;
+}
