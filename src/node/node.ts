@@ -495,7 +495,7 @@ export class RaftNode {
 function describeRoleChange(role: NodeRole, leader: NodeId, term: number): string {
   switch (role) {
     case 'leader': return `became leader at term ${term}`;
-    case 'candidate': return `started an election for term ${term + 1}: no heartbeat from a leader`;
+    case 'candidate': return `started an election for term ${term}: no heartbeat from a leader`;
     case 'pre-candidate': return 'started a pre-vote: no heartbeat from a leader';
     case 'follower': return leader === 0 ? `became follower at term ${term}` :
       `became follower of node ${leader} at term ${term}`;

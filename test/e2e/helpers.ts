@@ -37,8 +37,13 @@ export async function closeClients(): Promise<void> {
   for (const c of clients.splice(0)) c.disconnect();
 }
 
+/** Resolves once connected; rejects if the connection fails first (no retries here). */
 export async function ready(redis: Redis): Promise<Redis> {
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  if (redis.status === 'ready') return redis;
+  await new Promise<void>((resolve, reject) => {
+    redis.once('ready', () => resolve());
+    redis.once('end', () => reject(new Error(`cannot connect to port ${redis.options.port}`)));
+  });
   return redis;
 }
 
