@@ -15,7 +15,7 @@ import { openDataDir, nodeDirOf } from './dataDir.js';
 import { blockBetween, cleanNetwork, linkFaultsFor, type NetworkFaults } from './faults.js';
 import { resolveClusterOptions, type ClusterOptions } from './options.js';
 import { releaseProxy, transfer, wrapPort, type Remote } from './comlink.js';
-import { workerPath } from './workerPath.js';
+import { workerPath } from '../node/workerPath.js';
 
 export class ClusterError extends Error {
   override name = 'ClusterError';

@@ -7,8 +7,9 @@
  */
 import type { NodeId } from '../codec/types.js';
 import type { ReadView } from '../btree/index.js';
+import { scanView } from './scan.js';
 import {
-  NotLeaderError, TryAgainError, globMatch, type KvBackend, type KvOp, type KvResult,
+  NotLeaderError, TryAgainError, type KvBackend, type KvOp, type KvResult,
   type PeerInfo, type ReadOptions, type ReplyValue, type RoleInfo, type ScanOptions,
   type ScanResult,
 } from './kv/index.js';
@@ -173,30 +174,3 @@ export class NodeBackend implements KvBackend {
     this.forwarder.close(reason);
   }
 }
-
-/**
- * Examines up to `limit` keys of the range and returns those matching the glob, with where to
- * continue (ScanResult.next's contract: ascending, the first key not examined; descending,
- * the last key examined, the next call's exclusive end).
- */
-export function scanView(view: ReadView, opts: ScanOptions): ScanResult {
-  const entries: [Uint8Array, Uint8Array][] = [];
-  const reverse = opts.reverse ?? false;
-  let examined = 0;
-  let lastExamined: Uint8Array | undefined;
-  const iterator = view.scan({
-    ...(opts.start !== undefined ? { start: opts.start } : {}),
-    ...(opts.end !== undefined ? { end: opts.end } : {}),
-    reverse,
-  });
-  for (const [key, value] of iterator) {
-    if (examined === opts.limit) return { entries, next: reverse ? lastExamined! : key };
-    examined++;
-    lastExamined = key;
-    if (opts.match !== undefined && !globMatch(opts.match, key)) continue;
-    entries.push([key, opts.keysOnly ? empty : value]);
-  }
-  return { entries };
-}
-
-const empty = new Uint8Array(0);

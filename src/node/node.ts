@@ -55,8 +55,11 @@ export interface NodeHooks {
   send(to: NodeId, messages: Message[]): void;
   /** A line for the event log ("became leader at term 4"). */
   log(text: string): void;
-  /** Encodes a state-machine snapshot (off this thread when possible). */
-  encodeSnapshot(tree: BTree): Uint8Array;
+  /**
+   * Encodes a state-machine snapshot off this thread (piscina) from a read view opened when
+   * the task starts; resolves with that view's applied index and the encoded bytes.
+   */
+  encodeSnapshot(tree: BTree): Promise<{ appliedIndex: number; data: Uint8Array }>;
   /** Rebuilds the state machine from a snapshot received from the leader. */
   restoreSnapshot(data: Uint8Array): BTree;
   /** Blocks for the configured slow-disk delay before each fsync (fault injection). */
@@ -88,6 +91,9 @@ export class RaftNode {
   private term = 0;
   private vote: NodeId = 0;
   private confState: ConfState;
+  /** Membership changes since the last snapshot: (index applied at, membership after it). */
+  private confHistory: { index: number; confState: ConfState }[];
+  private snapshotInFlight = false;
   private snapshotIndex: number;
   /**
    * Request sequence numbers start at the wall clock in microseconds, so they grow across
@@ -125,6 +131,7 @@ export class RaftNode {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.snapshotIndex = storage.snapshot().metadata.index;
+    this.confHistory = [{ index: this.snapshotIndex, confState: this.confState }];
   }
 
   // ---- inputs ------------------------------------------------------------------------------
@@ -298,6 +305,7 @@ export class RaftNode {
     this.tree = this.hooks.restoreSnapshot(snapshot.data);
     this.snapshotIndex = snapshot.metadata.index;
     this.confState = snapshot.metadata.confState;
+    this.confHistory = [{ index: this.snapshotIndex, confState: this.confState }];
     this.hooks.log(`installed snapshot at index ${this.snapshotIndex} from the leader`);
   }
 
@@ -376,6 +384,7 @@ export class RaftNode {
   private applyConfChange(entry: Entry): void {
     const cc = decodeConfChange(entry.data);
     this.confState = this.raft.applyConfChange(cc);
+    this.confHistory.push({ index: entry.index, confState: this.confState });
     this.hooks.log(`membership change at index ${entry.index}: ${ConfChangeType[cc.type]} ` +
       `node ${cc.nodeId}; voters [${this.confState.voters.join(',')}], learners ` +
       `[${this.confState.learners.join(',')}]`);
@@ -426,17 +435,49 @@ export class RaftNode {
     }
   }
 
+  /**
+   * Starts a snapshot once `snapshotEntries` entries were applied since the last one. The
+   * encoding runs off this thread while writes continue; one at a time.
+   */
   private maybeSnapshot(): void {
-    const applied = this.tree.appliedIndex;
-    if (applied - this.snapshotIndex < this.snapshotEntries) return;
-    const data = this.hooks.encodeSnapshot(this.tree);
+    if (this.snapshotInFlight || this.stopped) return;
+    if (this.tree.appliedIndex - this.snapshotIndex < this.snapshotEntries) return;
+    this.snapshotInFlight = true;
+    this.hooks.encodeSnapshot(this.tree).then(
+      ({ appliedIndex, data }) => {
+        this.snapshotInFlight = false;
+        if (this.stopped || appliedIndex <= this.snapshotIndex) return;
+        try {
+          this.saveSnapshot(appliedIndex, data);
+        } catch (error) {
+          this.stop(error as Error);
+          this.hooks.fatal(error as Error);
+        }
+      },
+      (error: Error) => {
+        this.snapshotInFlight = false;
+        this.hooks.log(`snapshot encoding failed: ${error.message}; will retry`);
+      });
+  }
+
+  private saveSnapshot(index: number, data: Uint8Array): void {
     // Commit-only HardState changes are not synced (mustSync is false for them), so storage's
     // commit may lag what was applied; a snapshot must not be above the durable commit.
     this.storage.save(this.raft.status().hardState, []);
-    this.storage.createSnapshot(applied, this.confState, data);
-    this.storage.compact(applied);
-    this.snapshotIndex = applied;
-    this.hooks.log(`took a snapshot at index ${applied} (${data.length} bytes); WAL compacted`);
+    const confState = this.confStateAt(index);
+    this.storage.createSnapshot(index, confState, data);
+    this.storage.compact(index);
+    this.snapshotIndex = index;
+    this.confHistory = [{ index, confState }, ...this.confHistory.filter((c) => c.index > index)];
+    this.hooks.log(`took a snapshot at index ${index} (${data.length} bytes); WAL compacted`);
+  }
+
+  /** The membership in force after applying `index`. */
+  private confStateAt(index: number): ConfState {
+    let found = this.confHistory[0]!;
+    for (const c of this.confHistory) if (c.index <= index) found = c;
+    assert(found.index <= index, `membership known at index ${index}`);
+    return found.confState;
   }
 
   // ---- control -----------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * cluster calls over comlink.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { BTree, decodeSnapshot, encodeSnapshot } from '../btree/index.js';
+import { Piscina } from 'piscina';
+import { BTree, decodeSnapshot } from '../btree/index.js';
 import { Prng, RawNode } from '../raft/index.js';
 import { DiskStorage } from '../storage/index.js';
 import { FaultyFileSystem, NodeFileSystem } from '../wal/index.js';
@@ -14,6 +15,7 @@ import type { LinkFaults, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit } f
 import { NodeBackend } from './backend.js';
 import { RaftNode } from './node.js';
 import { NodeStoppedError } from './errors.js';
+import { workerPath } from './workerPath.js';
 
 export interface NodeRuntime {
   backend: NodeBackend;
@@ -25,17 +27,6 @@ export interface NodeRuntime {
 function blockFor(ms: number): void {
   if (ms <= 0) return;
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of list) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }
 
 function treeFromSnapshot(data: Uint8Array): BTree {
@@ -64,6 +55,12 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const snapshot = storage.snapshot();
   const tree = treeFromSnapshot(snapshot.data);
   const random = new Prng(init.seed);
+  // Snapshot encoding (and later large scans) run off the node thread; one thread is enough
+  // (one snapshot at a time) and it exits when idle.
+  const queries = new Piscina({
+    filename: workerPath('query.worker'), minThreads: 0, maxThreads: 1, idleTimeout: 5000,
+    maxQueue: 64,
+  });
   const raft = new RawNode({
     id: init.id,
     electionTicks: init.timing.electionTicks,
@@ -85,14 +82,7 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const node: RaftNode = new RaftNode(raft, storage, tree, {
     send: (to, messages) => transport.send(to, messages),
     log,
-    encodeSnapshot: (t) => {
-      const view = t.read();
-      try {
-        return concat(encodeSnapshot(view));
-      } finally {
-        view.close();
-      }
-    },
+    encodeSnapshot: (t) => queries.run({ kind: 'snapshot', handle: t.handle() }),
     restoreSnapshot: treeFromSnapshot,
     beforeSync: () => blockFor(diskDelayMs),
     fatal: (error) => {
@@ -163,6 +153,7 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
       backend.close(reason);
       for (const close of shutdownHooks) await close();
       transport.close();
+      await queries.destroy();
       storage.close();
     },
   };
