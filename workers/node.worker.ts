@@ -9,12 +9,15 @@ import { startNodeRuntime } from '../src/node/runtime.js';
 import type { NodeEvent, NodeWorkerInit } from '../src/node/control.js';
 import { startRespServer } from '../src/server/server.js';
 import { exposeOnPort } from '../src/cluster/comlink.js';
+import { createAdminRelay } from '../src/cluster/adminProtocol.js';
 
 const init = workerData as NodeWorkerInit;
 const post = (event: NodeEvent) => parentPort!.postMessage(event);
 
 try {
   const runtime = startNodeRuntime(init, post);
+  // HARMONY ... acts on the whole cluster, so the main thread answers it.
+  runtime.backend.admin = createAdminRelay(parentPort!, init.id);
   const server = await startRespServer({ host: init.host, port: init.port, backend: runtime.backend });
   runtime.onShutdown(() => server.close());
   exposeOnPort(runtime.control, init.controlPort);

@@ -15,6 +15,8 @@ import { openDataDir, nodeDirOf } from './dataDir.js';
 import { blockBetween, cleanNetwork, linkFaultsFor, type NetworkFaults } from './faults.js';
 import { resolveClusterOptions, type ClusterOptions } from './options.js';
 import { releaseProxy, transfer, wrapPort, type Remote } from './comlink.js';
+import { isAdminRequest, type AdminReply, type AdminRequest } from './adminProtocol.js';
+import { runAdminCommand } from './admin.js';
 import { workerPath } from '../node/workerPath.js';
 
 export class ClusterError extends Error {
@@ -162,8 +164,10 @@ export class Cluster {
       const timer = setTimeout(() => {
         reject(new ClusterError(`node ${slot.id} did not start within ${this.options.startTimeoutMs} ms`));
       }, this.options.startTimeoutMs);
-      worker.on('message', (event: NodeEvent) => {
-        if (event.kind === 'ready') {
+      worker.on('message', (event: NodeEvent | AdminRequest) => {
+        if (isAdminRequest(event)) {
+          void this.answerAdmin(worker, event);
+        } else if (event.kind === 'ready') {
           clearTimeout(timer);
           this.record(slot.id, `started, serving Redis clients on port ${event.port}`);
           resolve();
@@ -189,6 +193,20 @@ export class Cluster {
         reject(new ClusterError(`node ${slot.id} exited with code ${code} while starting`));
       });
     });
+  }
+
+  /** `HARMONY ...` relayed by a node (src/cluster/adminProtocol.ts); see src/cluster/admin.ts. */
+  private async answerAdmin(worker: Worker, request: AdminRequest): Promise<void> {
+    const outcome = await runAdminCommand(this, request.from, request.args);
+    const reply: AdminReply = {
+      kind: 'admin-reply', requestId: request.requestId, reply: outcome.reply,
+    };
+    try {
+      worker.postMessage(reply);
+    } catch {
+      // The node died meanwhile; its client sees the connection close.
+    }
+    await outcome.after?.().catch((error: Error) => this.record(0, `admin: ${error.message}`));
   }
 
   private detach(slot: NodeSlot): void {
