@@ -307,7 +307,10 @@ export class SimNode {
       else late.push(m);
     }
     if (early.length > 0) this.world.send(early);
-    if (!writes) {
+    // A HardState whose only change is the commit index need not be synced before anyone
+    // hears of it (the commit index is recomputed after a crash): its sync stays queued until
+    // the next write or flush, as etcd skips it (Ready.mustSync false).
+    if (!writes || !(rd.mustSync || rd.snapshot !== null || rd.entries.length > 0)) {
       this.finishReady({ rd, late, becameLeader });
       return;
     }
