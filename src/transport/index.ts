@@ -30,3 +30,18 @@ export {
   type MessageChannelTransportOptions,
 } from './messageChannelTransport.js';
 export { parseFrame, type Frame } from './frame.js';
+export {
+  TcpTransport,
+  reconnectDelayMs,
+  type BridgeStats,
+} from './tcpTransport.js';
+export { bridgeDefaults, type TcpTransportOptions } from './bridgeConfig.js';
+export type { PeerAddress } from './bridgePeer.js';
+export {
+  BridgeFrameError,
+  FrameTooLargeError,
+  frameBytesMaxDefault,
+  handshakeFrameBytesMax,
+} from './bridgeWire.js';
+export { secretBytesMin } from './bridgeHandshake.js';
+export { CompositeTransport, type CompositeTransportOptions } from './compositeTransport.js';

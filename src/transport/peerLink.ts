@@ -32,7 +32,7 @@ export interface DispatchOutcome {
 
 export function emptyLinkStats(peer: NodeId): LinkStats {
   const dropped: Record<DropReason, number> = {
-    blocked: 0, random: 0, queueFull: 0, unconnected: 0, blockedOnReceive: 0,
+    blocked: 0, random: 0, queueFull: 0, unconnected: 0, blockedOnReceive: 0, tooLarge: 0,
   };
   return {
     peer, connected: false,

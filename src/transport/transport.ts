@@ -19,7 +19,10 @@ export type ForwardHandler = (
 ) => void;
 
 /** Why a batch (or forward) was not sent or not delivered. */
-export type DropReason = 'blocked' | 'random' | 'queueFull' | 'unconnected' | 'blockedOnReceive';
+export type DropReason =
+  | 'blocked' | 'random' | 'queueFull' | 'unconnected' | 'blockedOnReceive'
+  /** TCP bridge only: the encoded batch exceeds the bridge's frame limit (frameBytesMax). */
+  | 'tooLarge';
 
 /** Counters for one peer link, from this node's point of view. All counts since start. */
 export interface LinkStats {
