@@ -6,7 +6,7 @@
  * (READONLY connections) are served from this node's own B+ tree, possibly stale.
  */
 import type { NodeId } from '../codec/types.js';
-import type { ReadView } from '../btree/index.js';
+import type { BTree, ReadView } from '../btree/index.js';
 import { scanView } from './scan.js';
 import {
   NotLeaderError, TryAgainError, type KvBackend, type KvOp, type KvResult,
@@ -24,6 +24,10 @@ export interface BackendOptions {
   leaderWaitMs: number;
   forwardTimeoutMs: number;
   forwardPendingMax: number;
+  /** Scans examining more keys than this run off the node thread (offThreadScan). */
+  offThreadScanKeysMin: number;
+  /** Runs a scan on a query worker over a read view of `tree` (piscina). */
+  offThreadScan?: (tree: BTree, options: ScanOptions) => Promise<ScanResult>;
 }
 
 export class NodeBackend implements KvBackend {
@@ -58,8 +62,20 @@ export class NodeBackend implements KvBackend {
   }
 
   async scan(opts: ScanOptions): Promise<ScanResult> {
-    if (opts.consistency === 'local') return this.withView((v) => scanView(v, opts));
+    if (opts.consistency === 'local') return this.scanHere(opts);
     return (await this.route({ method: 'scan', options: opts })) as ScanResult;
+  }
+
+  /**
+   * Large scans go to a query worker: it reads the shared pages at the current version, which
+   * is at or past any read index already confirmed, so a linearizable scan stays linearizable.
+   */
+  private scanHere(opts: ScanOptions): Promise<ScanResult> | ScanResult {
+    const offThread = this.options.offThreadScan;
+    if (offThread !== undefined && opts.limit > this.options.offThreadScanKeysMin) {
+      return offThread(this.node.stateMachine, opts);
+    }
+    return this.withView((v) => scanView(v, opts));
   }
 
   async count(opts: ReadOptions): Promise<number> {
@@ -156,7 +172,7 @@ export class NodeBackend implements KvBackend {
     switch (request.method) {
       case 'get': return this.withView((v) => v.get(request.key));
       case 'mget': return this.withView((v) => request.keys.map((k) => v.get(k)));
-      case 'scan': return this.withView((v) => scanView(v, request.options));
+      case 'scan': return this.scanHere(request.options);
       case 'count': return this.withView((v) => v.count());
     }
   }

@@ -55,10 +55,10 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const snapshot = storage.snapshot();
   const tree = treeFromSnapshot(snapshot.data);
   const random = new Prng(init.seed);
-  // Snapshot encoding (and later large scans) run off the node thread; one thread is enough
-  // (one snapshot at a time) and it exits when idle.
+  // Snapshot encoding and large scans run off the node thread, reading the shared pages; the
+  // threads exit when idle. maxQueue bounds the backlog (piscina rejects past it).
   const queries = new Piscina({
-    filename: workerPath('query.worker'), minThreads: 0, maxThreads: 1, idleTimeout: 5000,
+    filename: workerPath('query.worker'), minThreads: 0, maxThreads: 2, idleTimeout: 5000,
     maxQueue: 64,
   });
   const raft = new RawNode({
@@ -97,6 +97,8 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const members = () => init.members;
   const backend = new NodeBackend(node, transport, members, {
     forward: init.forward, leaderWaitMs: 2000, forwardTimeoutMs: 5000, forwardPendingMax: 16_384,
+    offThreadScanKeysMin: 1000,
+    offThreadScan: (t, options) => queries.run({ kind: 'scan', handle: t.handle(), options }),
   });
   const ticker = setInterval(() => node.tick(), init.timing.tickMs);
   log(`started (term ${storage.initialState().hardState.term}, last index ${storage.lastIndex()}, ` +

@@ -1,7 +1,8 @@
 // Proves snapshots work in the running cluster: with a small snapshot threshold the nodes
 // snapshot their B+ tree off-thread (piscina) and compact their WAL; a follower that was down
 // while the leader compacted past it catches up through InstallSnapshot; and a whole cluster
-// restarted on the same data recovers every key from snapshot + WAL.
+// restarted on the same data recovers every key from snapshot + WAL, and serves a large RANGE
+// from the query worker.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { client, closeClients, followerOf, tempDataDir, waitFor } from './helpers.js';
@@ -46,5 +47,9 @@ describe('snapshots in a running cluster', () => {
     expect(await d.get('a99')).toBe('v99');
     expect(await d.get('b0')).toBe('w0');
     expect(await d.dbsize()).toBe(400);
+    // RANGE's default limit (10000 keys) is large: it is served by the piscina query worker.
+    const range = (await d.call('RANGE', 'a', 'b')) as string[];
+    expect(range.length).toBe(200);
+    expect(range.slice(0, 4)).toEqual(['a0', 'v0', 'a1', 'v1']);
   });
 });
