@@ -17,7 +17,8 @@ Options:
   --host H          address to listen on (default 127.0.0.1)
   --data DIR        data directory (default ./data)
   --no-forward      followers answer -MOVED instead of forwarding to the leader
-  --no-ui           print one status line per node every second (also when not a TTY)
+  --no-ui           print one status line per node every second instead of the live UI
+                    (also when stdout is not a TTY); the UI's keys are listed by '?'
   --tick-ms MS      Raft tick (default 10)
   --election-ticks N  election timeout in ticks, randomized up to 2N (default 15)
   --heartbeat-ticks N heartbeat interval in ticks (default 2)
@@ -37,9 +38,11 @@ const spec = {
 
 async function run(argv: string[]): Promise<number> {
   let cluster: Cluster;
+  let useStatusLines = false;
   try {
     const { options: o, positional } = parseArgs(argv, spec);
     if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
+    useStatusLines = o.has('no-ui');
     const timing = {
       ...(o.has('tick-ms') ? { tickMs: o.get('tick-ms') as number } : {}),
       ...(o.has('election-ticks') ? { electionTicks: o.get('election-ticks') as number } : {}),
@@ -61,6 +64,7 @@ async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  if (process.stdout.isTTY && !useStatusLines) return uiLoop(cluster);
   const ports = cluster.ids.map((id) => cluster.portOf(id)).join(', ');
   process.stdout.write(`HarmonyDB cluster ${cluster.clusterId}: ${cluster.ids.length} nodes, ` +
     `Redis protocol on ${cluster.options.host} ports ${ports} (data in ${cluster.options.dataDir})\n` +
@@ -70,6 +74,16 @@ async function run(argv: string[]): Promise<number> {
   cluster.recentEvents().forEach(printEvent);
   cluster.onEvent(printEvent);
   return statusLoop(cluster);
+}
+
+/** The Ink UI until q or Ctrl-C, then a clean stop. */
+async function uiLoop(cluster: Cluster): Promise<number> {
+  const { runUi } = await import('../../src/ui/index.js');
+  await runUi(cluster);
+  process.stdout.write('stopping: every node fsyncs and closes its log...\n');
+  await cluster.stop();
+  process.stdout.write('stopped cleanly.\n');
+  return 0;
 }
 
 function statusLoop(cluster: Cluster): Promise<number> {
