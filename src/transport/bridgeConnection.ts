@@ -5,9 +5,10 @@
  * it, raft and fwd frames up to frameBytesMax are handed to `onData`; anything else closes it.
  *
  * A connection reports exactly once how it ended (`onClose`), with a kind the transport
- * counts: `auth` (refused credentials: bad MAC, other cluster, wrong or refused node id),
- * `frame` (garbage, oversized, or out-of-place frames), `timeout` (no handshake in time),
- * `refused` (the other side refused us), `io` (socket error or EOF) and `local` (we closed it).
+ * counts: `auth` (we refused its credentials: bad MAC, other cluster, wrong or refused node
+ * id), `refused` (the other side refused ours), `frame` (garbage, oversized or out-of-place
+ * frames), `timeout` (no handshake in time), `io` (socket error or EOF) and `local` (we closed
+ * it). Either side that refuses says why in a refuse frame first, so both ends log the cause.
  */
 import type { Socket } from 'node:net';
 import type { NodeId } from '../codec/types.js';
@@ -141,9 +142,9 @@ export class BridgeConnection {
       awaitHello: WireType.Hello, sentHello: WireType.Challenge,
       awaitProof: WireType.Proof, awaitAccept: WireType.Accept,
     };
-    if (this.role === 'dialer' && frame.type === WireType.Refuse) {
-      this.fail('refused', `node ${this.peer} refused the handshake: ` +
-        decodeRefuse(frame.body));
+    if (frame.type === WireType.Refuse) {
+      const who = this.peer === 0 ? 'the peer' : `node ${this.peer}`;
+      this.fail('refused', `${who} refused the handshake: ${decodeRefuse(frame.body)}`);
       return;
     }
     if (frame.type !== expected[this.state]) {
@@ -197,7 +198,7 @@ export class BridgeConnection {
     }
     this.listenerNonce = challenge.nonce;
     if (!macMatches('listener', this.macInput(), challenge.mac)) {
-      return this.fail('auth', `node ${this.peer} failed to prove the cluster secret ` +
+      return this.refuse('auth', `node ${this.peer} failed to prove the cluster secret ` +
         '(bad MAC: is the secret the same on both nodes?)');
     }
     this.state = 'awaitAccept';

@@ -39,12 +39,15 @@ export interface BridgeStats {
   inboundRejectedBusy: number;
   dialAttempts: number;
   authenticated: number;
-  /** Handshakes refused for credentials: bad MAC, other cluster, wrong or refused node id. */
+  /**
+   * Handshakes that failed on credentials (bad MAC, other cluster, wrong or refused node id),
+   * whichever side noticed; `refusedByPeer` counts those the other side noticed.
+   */
   authFailures: number;
   /** Connections closed for garbage, oversized or out-of-place frames. */
   frameErrors: number;
   handshakeTimeouts: number;
-  /** Our dials that the other side refused. */
+  /** Handshakes the other side refused (with a refuse frame). */
   refusedByPeer: number;
   lastRefusal: string;
 }
@@ -363,11 +366,15 @@ export class TcpTransport implements Transport {
   }
 
   private count(kind: CloseKind, reason: string): void {
-    if (kind === 'auth' || kind === 'refused') this.counters.lastRefusal = reason;
-    if (kind === 'auth') this.counters.authFailures += 1;
-    else if (kind === 'frame') this.counters.frameErrors += 1;
-    else if (kind === 'timeout') this.counters.handshakeTimeouts += 1;
-    else if (kind === 'refused') this.counters.refusedByPeer += 1;
+    if (kind === 'auth' || kind === 'refused') {
+      this.counters.lastRefusal = reason;
+      this.counters.authFailures += 1;
+      if (kind === 'refused') this.counters.refusedByPeer += 1;
+    } else if (kind === 'frame') {
+      this.counters.frameErrors += 1;
+    } else if (kind === 'timeout') {
+      this.counters.handshakeTimeouts += 1;
+    }
   }
 
   private invalid(conn: BridgeConnection, link: BridgePeer, problem: string): void {
