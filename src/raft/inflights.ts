@@ -49,6 +49,16 @@ export class Inflights {
     if (this.count === 0) this.start = 0;
   }
 
+  /**
+   * Frees the oldest message. A heartbeat response proves the follower is alive; if the window
+   * is full its MsgApps were probably lost, and freeing one slot lets the leader send again
+   * (the follower then rejects or acks, and replication resumes) instead of stalling forever.
+   */
+  freeFirstOne(): void {
+    if (this.count === 0) return;
+    this.freeLE(this.indexes[this.start]!);
+  }
+
   full(): boolean {
     return this.count === this.sizeMax || this.bytesInflight >= this.bytesMax;
   }

@@ -92,6 +92,7 @@ export class Raft {
     restoreConfState(this.tracker, confState, this.raftLog.lastIndex());
     this.isLearner = this.tracker.learners.has(this.id);
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
+    this.maybeRaiseTermToLog();
     if (config.applied !== undefined && config.applied > this.raftLog.applied) {
       if (config.applied > this.raftLog.committed) {
         throw new ConfigError(
@@ -108,6 +109,21 @@ export class Raft {
         `${this.term}, commit: ${this.raftLog.committed}, applied: ${this.raftLog.applied}, ` +
         `lastindex: ${this.raftLog.lastIndex()}, lastterm: ${this.raftLog.lastTerm()}]`,
     );
+  }
+
+  /**
+   * A crash during the fsync of a Ready that carried a new term and entries of that term can
+   * keep the entries but lose the HardState (the WAL writes entries first; a torn tail keeps a
+   * prefix). Nothing of that Ready was sent (messages leave after the fsync), so no vote in
+   * that term was ever revealed: adopting the last entry's term with no vote is safe.
+   */
+  private maybeRaiseTermToLog(): void {
+    const lastTerm = this.raftLog.lastTerm();
+    if (lastTerm <= this.term) return;
+    this.logger.warn(`${this.id} log's last term ${lastTerm} is above its persisted term ` +
+      `${this.term} (HardState lost in a torn write): adopting term ${lastTerm}, no vote`);
+    this.term = lastTerm;
+    this.vote = NONE;
   }
 
   private loadState(hs: HardState): void {
@@ -1010,6 +1026,9 @@ export class Raft {
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
     pr.msgAppFlowPaused = false;
+    // A full window with a live follower means its MsgApps were lost: free a slot so the
+    // next append can go (etcd does the same); otherwise the follower would stall forever.
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.raftLog.lastIndex() || pr.state === 'probe') this.sendAppend(m.from);
     if (m.context.length === 0) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
