@@ -13,6 +13,7 @@ type Loader = () => Promise<Command>;
 const commands: Record<string, Loader> = {
   cluster: async () => (await import('./commands/cluster.js')).command,
   wal: async () => (await import('./commands/wal.js')).command,
+  experiment: async () => (await import('./commands/experiment.js')).command,
 };
 
 function usage(): string {
@@ -22,6 +23,7 @@ function usage(): string {
     'Commands:',
     '  cluster      run a whole cluster in this process (npm start)',
     '  wal          inspect or repair a node\'s write-ahead log',
+    '  experiment   failover / partition / slow-disk / flaky-network, with a report',
     '',
     "Run 'harmonydb <command> --help' for a command's options.",
     '',
