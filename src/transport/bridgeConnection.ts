@@ -169,8 +169,9 @@ export class BridgeConnection {
         `${handshakeVersion}`);
     }
     if (hello.clusterId !== clusterId) {
-      return this.refuse('auth', `node ${hello.from} belongs to cluster ${hello.clusterId}, ` +
-        `not ${clusterId}`);
+      // Our own cluster id is not told to a stranger; theirs goes into our log.
+      return this.refuse('auth', `node ${hello.from} belongs to another cluster ` +
+        `(${JSON.stringify(hello.clusterId)})`);
     }
     if (hello.to !== self) {
       return this.refuse('auth', `hello for node ${hello.to} reached node ${self}`);
