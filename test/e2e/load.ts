@@ -9,6 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import { HistoryRecorder, kv, type KvOp, type KvResult } from '../../src/check/index.js';
+import { Prng } from '../../src/raft/index.js';
 
 export interface LoadOptions {
   ports: () => number[];
@@ -27,17 +28,6 @@ export interface LoadResult {
 }
 
 const notApplied = /^(TRYAGAIN|MOVED|CLUSTERDOWN)/;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Load {
   readonly result: LoadResult;
@@ -70,7 +60,8 @@ export class Load {
   }
 
   private async clientLoop(clientId: number): Promise<void> {
-    const random = rng(this.options.seed * 1000 + clientId);
+    const prng = new Prng(this.options.seed * 1000 + clientId);
+    const random = () => prng.nextFloat();
     let attempt = clientId;
     let redis = this.connect(attempt);
     let seq = 0;
