@@ -35,7 +35,8 @@ async function run(argv: string[]): Promise<number> {
     if (parsed.positional.length !== 1) throw new UsageError('name one experiment');
     name = parsed.positional[0]!;
     if (scenarios[name] === undefined) {
-      throw new UsageError(`unknown experiment '${name}'; one of ${Object.keys(scenarios).join(', ')}`);
+      const names = Object.keys(scenarios).join(', ');
+      throw new UsageError(`unknown experiment '${name}'; one of ${names}`);
     }
     const runs = (options.get('runs') as number | undefined) ?? 5;
     if (runs < 1 || runs > 1000) throw new UsageError(`--runs must be from 1 to 1000, got ${runs}`);

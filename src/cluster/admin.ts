@@ -50,7 +50,8 @@ function nodeId(cluster: Cluster, text: string | undefined, what: string): numbe
 function number(text: string | undefined, what: string, min: number, max: number): number {
   const value = Number(text);
   if (text === undefined || !/^\d+(\.\d+)?$/.test(text) || value < min || value > max) {
-    throw new AdminUsageError(`${what} must be a number from ${min} to ${max}, got '${text ?? ''}'`);
+    throw new AdminUsageError(
+      `${what} must be a number from ${min} to ${max}, got '${text ?? ''}'`);
   }
   return value;
 }
@@ -75,8 +76,11 @@ export function formatAdminStatus(
 ): string {
   const lines = statuses.map((s) => {
     if (!s.alive) return `node ${s.id} port ${s.port} DOWN`;
-    const faults = [s.paused ? 'paused' : '', s.diskDelayMs > 0 ? `slowdisk ${s.diskDelayMs}ms` : '',
-      s.fsyncFailing ? 'fsyncfail' : ''].filter((f) => f !== '');
+    const faults = [
+      s.paused ? 'paused' : '',
+      s.diskDelayMs > 0 ? `slowdisk ${s.diskDelayMs}ms` : '',
+      s.fsyncFailing ? 'fsyncfail' : '',
+    ].filter((f) => f !== '');
     return `node ${s.id} port ${s.port} ${s.role} term ${s.term} leader ${s.leader} ` +
       `commit ${s.commitIndex} applied ${s.appliedIndex} last ${s.lastIndex} ` +
       `wal ${s.walBytes} ops ${s.opsCompleted} p99 ${s.latencyMsP99.toFixed(1)}ms` +
@@ -136,7 +140,9 @@ async function dispatch(cluster: Cluster, from: number, args: string[]): Promise
   const rest = args.slice(1);
   switch (name) {
     case 'STATUS':
-      return { reply: formatAdminStatus(await cluster.status(), describeFaults(cluster.networkFaults())) };
+      return {
+        reply: formatAdminStatus(await cluster.status(), describeFaults(cluster.networkFaults())),
+      };
     case 'HELP':
       return { reply: adminHelp.join('\n') + '\n' };
     case 'KILL': {

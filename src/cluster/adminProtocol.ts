@@ -68,7 +68,9 @@ export function createAdminRelay(
       });
     }
     if (args.some((a) => a.length > options.argBytesMax)) {
-      return Promise.resolve({ error: `ERR HARMONY argument longer than ${options.argBytesMax} bytes` });
+      return Promise.resolve({
+        error: `ERR HARMONY argument longer than ${options.argBytesMax} bytes`,
+      });
     }
     const requestId = nextRequestId++;
     const request: AdminRequest = {

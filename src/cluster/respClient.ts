@@ -41,8 +41,7 @@ interface Pending {
 type Parsed = { value: RespReply | RespReplyError; end: number } | null;
 
 function lineEnd(buf: Buffer, from: number): number {
-  const at = buf.indexOf('\r\n', from);
-  return at;
+  return buf.indexOf('\r\n', from);
 }
 
 /** Parses one reply at `start`, iteratively (an explicit stack, no recursion). */
@@ -105,7 +104,9 @@ export class RespClient {
   private readonly pending: Pending[] = [];
   private closedError: Error | null = null;
 
-  private constructor(private readonly socket: Socket, private readonly options: RespClientOptions) {
+  private constructor(
+    private readonly socket: Socket, private readonly options: RespClientOptions,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new RespConnectionError(error.message)));

@@ -13,7 +13,8 @@ const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
 
 export function formatTable(r: ExperimentResult): string {
   const lines = [
-    `experiment ${r.name}: ${r.runs.length} runs, seed ${r.options.seed}, ${r.options.nodes} nodes, ` +
+    `experiment ${r.name}: ${r.runs.length} runs, seed ${r.options.seed}, ` +
+      `${r.options.nodes} nodes, ` +
       `tick ${r.timing.tickMs} ms, election ${r.timing.electionTicks} ticks, ` +
       `heartbeat ${r.timing.heartbeatTicks} ticks`,
     '',
@@ -61,8 +62,10 @@ function chart(
   const max = Math.max(1, ...values.filter((v): v is number => v !== null));
   const x = (t: number) => left + (t / spanMs) * (width - left - 10);
   const y = (v: number) => top + (1 - v / max) * (height - top - bottom);
-  const points = xs.map((t, i) => values[i] === null ? null : `${x(t).toFixed(1)},${y(values[i]!).toFixed(1)}`)
-    .filter((p) => p !== null).join(' ');
+  const points = xs.map((t, i) => {
+    const v = values[i];
+    return v === null || v === undefined ? null : `${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+  }).filter((p) => p !== null).join(' ');
   const marks = r.marks.map((m) => {
     const color = m.kind === 'fault' ? '#d33' : '#2a2';
     return `<line x1="${x(m.atMs)}" x2="${x(m.atMs)}" y1="${top}" y2="${height - bottom}" ` +
@@ -76,7 +79,8 @@ function chart(
     `${(t / 1000).toFixed(1)}s</text>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
     `role="img" aria-label="${escapeHtml(title)}">` +
-    `<text x="${left}" y="16" font-size="13" font-weight="bold">${escapeHtml(title)} (${unit})</text>` +
+    `<text x="${left}" y="16" font-size="13" font-weight="bold">` +
+    `${escapeHtml(title)} (${unit})</text>` +
     `<rect x="${left}" y="${top}" width="${width - left - 10}" height="${height - top - bottom}" ` +
     `fill="none" stroke="#ccc"/>${ticks}${timeTicks}${marks}` +
     `<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${points}"/></svg>`;
@@ -92,7 +96,8 @@ export function reportHtml(r: ExperimentResult): string {
     `<td>${escapeHtml(run.notes.join('; '))}</td></tr>`).join('\n');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>HarmonyDB experiment ${escapeHtml(r.name)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:1000px}td,th{padding:2px 10px;text-align:right}
+<style>body{font-family:sans-serif;margin:2em;max-width:1000px}
+td,th{padding:2px 10px;text-align:right}
 pre{background:#f6f6f6;padding:1em}.ok{color:#2a2}.bad{color:#d33}</style></head><body>
 <h1>Experiment: ${escapeHtml(r.name)}</h1>
 <p>${escapeHtml(r.description)}.</p>

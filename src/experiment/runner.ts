@@ -142,7 +142,9 @@ function makeContext(
 }
 
 /** Reads every acknowledged receipt back (linearizable reads, pipelined); returns lost keys. */
-async function lostReceipts(cluster: Cluster, acknowledged: Map<string, string>): Promise<string[]> {
+async function lostReceipts(
+  cluster: Cluster, acknowledged: Map<string, string>,
+): Promise<string[]> {
   const leader = await cluster.waitForLeader();
   const client = await RespClient.connect({
     host: cluster.options.host, port: cluster.portOf(leader), connectTimeoutMs: 2000,
@@ -208,8 +210,12 @@ export async function runExperiment(
     return {
       name: scenario.name, description: scenario.description, options,
       timing: cluster.options.timing, runs, timings,
-      ops: { acknowledged: load.counts.ok, failed: load.counts.failed, unknown: load.counts.unknown },
-      receipts: { acknowledged: load.acknowledged.size, lost: lost.length, lostKeys: lost.slice(0, 100) },
+      ops: {
+        acknowledged: load.counts.ok, failed: load.counts.failed, unknown: load.counts.unknown,
+      },
+      receipts: {
+        acknowledged: load.acknowledged.size, lost: lost.length, lostKeys: lost.slice(0, 100),
+      },
       linearizable: check.result === 'ok' ? 'yes' : check.result === 'violation' ? 'no' : 'unknown',
       linearizabilityNote: check.violation?.explanation ?? '',
       leaderChanges: events.filter((e) => e.text.startsWith('became leader')).length,

@@ -65,13 +65,16 @@ export const partition: Scenario = {
 /** A fault held for a while under load; the timings are the write latency while it lasts. */
 function heldFault(
   name: string, description: string,
-  apply: (ctx: ExperimentContext) => Promise<string>, undo: (ctx: ExperimentContext) => Promise<void>,
+  apply: (ctx: ExperimentContext) => Promise<string>,
+  undo: (ctx: ExperimentContext) => Promise<void>,
 ): Scenario {
   return {
     name, description, timingNames: ['faultP99Ms', 'recoveredP99Ms'],
     async run(ctx: ExperimentContext, run: number): Promise<RunRecord> {
       const latencies: number[] = [];
-      const off = ctx.load.onOp((op) => { if (op.outcome === 'ok') latencies.push(op.completeMs - op.invokeMs); });
+      const off = ctx.load.onOp((op) => {
+        if (op.outcome === 'ok') latencies.push(op.completeMs - op.invokeMs);
+      });
       const label = await apply(ctx);
       ctx.mark(`run ${run}: ${label}`, 'fault');
       await ctx.sleep(ctx.options.settleMs * 3);
@@ -84,7 +87,9 @@ function heldFault(
         const s = [...xs].sort((a, b) => a - b);
         return s.length === 0 ? null : s[Math.ceil(s.length * 0.99) - 1]!;
       };
-      return { run, timings: { faultP99Ms: p99(during), recoveredP99Ms: p99(latencies) }, notes: [label] };
+      return {
+        run, timings: { faultP99Ms: p99(during), recoveredP99Ms: p99(latencies) }, notes: [label],
+      };
     },
   };
 }
@@ -97,7 +102,9 @@ export const slowDisk = heldFault('slow-disk',
     return `slow disk on leader ${leader}`;
   },
   async (ctx) => {
-    for (const id of ctx.cluster.ids) if (ctx.cluster.isAlive(id)) await ctx.cluster.setDiskDelay(id, 0);
+    for (const id of ctx.cluster.ids) {
+      if (ctx.cluster.isAlive(id)) await ctx.cluster.setDiskDelay(id, 0);
+    }
   });
 
 export const flakyNetwork = heldFault('flaky-network',

@@ -180,7 +180,8 @@ export function App({ control, refreshMs = 250, rows }: AppProps) {
       </Box>
       <Text wrap="truncate">faults: {faultSummary(current.network, current.statuses)}</Text>
       <Text wrap="truncate">
-        load: {load.running ? <Text color="green">on </Text> : 'off'} {pad(load.opsPerSecond, 6)} ops/s{' '}
+        load: {load.running ? <Text color="green">on </Text> : 'off'}{' '}
+        {pad(load.opsPerSecond, 6)} ops/s{' '}
         {sparkline(load.samples, 40)} failed {load.failed} unknown {load.unknown}
       </Text>
       <Text wrap="truncate" color="yellow">{message || ' '}</Text>

@@ -67,7 +67,8 @@ export function nodeRows(current: UiSnapshot, previous: UiSnapshot | null): Node
       id: s.id, port: s.port, alive: s.alive, role: shortRole(s), term: s.term, leader: s.leader,
       commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, lastIndex: s.lastIndex, lag,
       walBytes: s.walBytes,
-      opsPerSecond: s.alive && before?.alive ? perSecond(s.opsCompleted, before.opsCompleted, ms) : 0,
+      opsPerSecond: s.alive && before?.alive
+        ? perSecond(s.opsCompleted, before.opsCompleted, ms) : 0,
       latencyMsP99: s.latencyMsP99,
     };
   });
@@ -126,8 +127,8 @@ const bars = '▁▂▃▄▅▆▇█';
 export function sparkline(samples: number[], width: number): string {
   const shown = samples.slice(-width);
   const max = Math.max(1, ...shown);
-  return shown.map((v) => bars[Math.min(bars.length - 1, Math.floor((v / max) * (bars.length - 1)))])
-    .join('');
+  const top = bars.length - 1;
+  return shown.map((v) => bars[Math.min(top, Math.floor((v / max) * top))]).join('');
 }
 
 export function formatBytes(bytes: number): string {

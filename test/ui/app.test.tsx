@@ -46,7 +46,8 @@ class FakeControl implements UiControl {
     return snapshotAt(this.polls * 250, this.polls * 100);
   }
   recentEvents(): UiEvent[] {
-    return [{ atMs: 1500, node: 2, text: 'started an election for term 4: no heartbeat from a leader' }];
+    const text = 'started an election for term 4: no heartbeat from a leader';
+    return [{ atMs: 1500, node: 2, text }];
   }
   onEvent(listener: (e: UiEvent) => void) {
     this.listener = listener;
@@ -129,7 +130,8 @@ describe('UI rendering', () => {
     ui.stdin.write('?');
     await until('help', () => (ui.lastFrame() ?? '').includes('Keys'));
     const frame = ui.lastFrame()!;
-    for (const text of ['kill the selected node', 'restart the selected node', 'isolate the selected',
+    for (const text of ['kill the selected node', 'restart the selected node',
+      'isolate the selected',
       'heal: clean network', 'network delay', 'slow disk', 'transfer leadership',
       'load generator on/off', 'quit']) {
       expect(frame).toContain(text);
