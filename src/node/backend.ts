@@ -30,8 +30,13 @@ export interface BackendOptions {
   offThreadScan?: (tree: BTree, options: ScanOptions) => Promise<ScanResult>;
 }
 
+const leaderWatchMs = 20;
+
 export class NodeBackend implements KvBackend {
   private readonly forwarder: Forwarder;
+  /** Checks for a leader change every tick-ish to fail forwards pending at the old leader. */
+  private readonly leaderWatch: ReturnType<typeof setInterval>;
+  private lastLeader = 0;
   admin?: (args: Uint8Array[]) => Promise<ReplyValue>;
 
   constructor(
@@ -43,6 +48,15 @@ export class NodeBackend implements KvBackend {
     this.forwarder = new Forwarder(transport, {
       pendingMax: options.forwardPendingMax, timeoutMs: options.forwardTimeoutMs,
     }, (request) => this.serveLocally(request));
+    this.leaderWatch = setInterval(() => this.watchLeader(), leaderWatchMs);
+    this.leaderWatch.unref();
+  }
+
+  private watchLeader(): void {
+    const leader = this.node.currentLeader;
+    if (leader === this.lastLeader) return;
+    this.lastLeader = leader;
+    this.forwarder.failPendingNotTo(leader);
   }
 
   // ---- KvBackend -----------------------------------------------------------------------------
@@ -187,6 +201,7 @@ export class NodeBackend implements KvBackend {
   }
 
   close(reason: Error): void {
+    clearInterval(this.leaderWatch);
     this.forwarder.close(reason);
   }
 }

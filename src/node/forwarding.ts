@@ -32,6 +32,8 @@ interface Pending {
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
   isWrite: boolean;
+  /** The node the request was forwarded to. */
+  leader: NodeId;
 }
 
 export interface ForwarderOptions {
@@ -80,7 +82,7 @@ export class Forwarder {
           : new RetryableError(`no answer from leader node ${leader} within ` +
             `${this.options.timeoutMs} ms; retry`));
       }, this.options.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, isWrite });
+      this.pending.set(id, { resolve, reject, timer, isWrite, leader });
       const sent = this.transport.sendForward(leader, 'forward', id, new Uint8Array(serialize(request)));
       if (!sent) {
         this.pending.delete(id);
@@ -116,6 +118,24 @@ export class Forwarder {
     }
     if (reply.ok) pending.resolve(reply.value);
     else pending.reject(remoteError(reply));
+  }
+
+  /**
+   * The leader changed: requests forwarded to another node will most likely never be answered
+   * (it crashed or was cut off), so they fail now instead of at their timeout. A write's
+   * outcome is unknown (the old leader may have applied it); a read can simply be retried.
+   */
+  failPendingNotTo(leader: NodeId): void {
+    for (const [id, pending] of this.pending) {
+      if (pending.leader === leader) continue;
+      this.pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(pending.isWrite
+        ? new OutcomeUnknownError(`leadership moved away from node ${pending.leader} before it ` +
+          'answered a forwarded write; it may or may not have taken effect')
+        : new RetryableError(`leadership moved away from node ${pending.leader} before it ` +
+          'answered a forwarded read; retry'));
+    }
   }
 
   /** Fails everything in flight (the node is stopping). */
