@@ -63,7 +63,9 @@ describe('harmonydb cluster in tmux', () => {
     const data = join(mkdtempSync(join(tmpdir(), 'harmony-ui-')), 'data');
     const bin = fileURLToPath(new URL('../../bin/harmonydb', import.meta.url));
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30',
-      `node ${bin} cluster --base-port ${base} --data ${data}; echo HARMONY-EXIT=$?; sleep 60`);
+      // Ink draws no live frames when CI is set (is-in-ci); a person's terminal has no CI.
+      `env -u CI -u CONTINUOUS_INTEGRATION node ${bin} cluster --base-port ${base} ` +
+        `--data ${data}; echo HARMONY-EXIT=$?; sleep 60`);
     const first = await until('a leader', (t) => /leader (\d) \(term/.test(t));
     const leader = Number(/leader (\d) \(term/.exec(first)![1]);
     tmux('send-keys', '-t', session, String(leader));
