@@ -23,6 +23,9 @@ export const adminHelp = [
   'HARMONY HEAL                            clean network, normal disks, nobody paused',
   'HARMONY PAUSE <id> / HARMONY RESUME <id>  stop / resume a node\'s ticks and messages',
   'HARMONY TRANSFER <id>                   move leadership to a node',
+  'HARMONY MEMBER ADD [<id>]               start a new node and add it as a learner',
+  'HARMONY MEMBER PROMOTE <id>             make a learner a voter',
+  'HARMONY MEMBER REMOVE <id>              remove a member (the leader too) and stop it',
   'HARMONY HELP                            this text',
 ];
 
@@ -86,8 +89,44 @@ export function formatAdminStatus(
       `wal ${s.walBytes} ops ${s.opsCompleted} p99 ${s.latencyMsP99.toFixed(1)}ms` +
       (faults.length > 0 ? ` [${faults.join(', ')}]` : '');
   });
+  lines.push(...formatMembers(statuses));
   lines.push(`network ${network}`);
   return lines.join('\n') + '\n';
+}
+
+/** `member <id> <voter|learner> <host:port> match <n>`, as the leader (else any node) sees it. */
+function formatMembers(statuses: (NodeStatus & { alive: boolean })[]): string[] {
+  const live = statuses.filter((s) => s.alive && s.members !== undefined);
+  const seer = live.find((s) => s.role === 'leader') ?? live[0];
+  if (seer === undefined) return [];
+  return seer.members!.map((m) => `member ${m.id} ${m.role} ${m.address || '?'}` +
+    (m.match >= 0 ? ` match ${m.match}` : ''));
+}
+
+async function member(cluster: Cluster, from: number, args: string[]): Promise<AdminOutcome> {
+  const what = (args[0] ?? '').toUpperCase();
+  switch (what) {
+    case 'ADD': {
+      const text = args[1];
+      if (text !== undefined && !/^\d+$/.test(text)) {
+        throw new AdminUsageError(`MEMBER ADD takes an optional numeric node id, got '${text}'`);
+      }
+      const id = await cluster.addLearner(text === undefined ? {} : { id: Number(text) });
+      return { reply: id };
+    }
+    case 'PROMOTE':
+      await cluster.promote(nodeId(cluster, args[1], 'MEMBER PROMOTE'));
+      return { reply: ok };
+    case 'REMOVE': {
+      const id = nodeId(cluster, args[1], 'MEMBER REMOVE');
+      // Removing the node this client talks to: answer first, then act.
+      if (id === from) return { reply: ok, after: () => cluster.removeMember(id) };
+      await cluster.removeMember(id);
+      return { reply: ok };
+    }
+    default:
+      throw new AdminUsageError(`unknown MEMBER '${args[0] ?? ''}'; one of ADD, PROMOTE, REMOVE`);
+  }
 }
 
 async function fault(cluster: Cluster, args: string[]): Promise<ReplyValue> {
@@ -160,6 +199,8 @@ async function dispatch(cluster: Cluster, from: number, args: string[]): Promise
     }
     case 'FAULT':
       return { reply: await fault(cluster, rest) };
+    case 'MEMBER':
+      return member(cluster, from, rest);
     case 'HEAL':
       await healAll(cluster);
       return { reply: ok };

@@ -8,10 +8,13 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { createServer } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
+import { rmSync } from 'node:fs';
 import type {
-  NodeControl, NodeEvent, NodeStatus, NodeWorkerInit, PeerAddress,
+  MemberChangeRequest, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit, PeerAddress,
 } from '../node/control.js';
-import { openDataDir, nodeDirOf } from './dataDir.js';
+import {
+  createNodeDir, openDataDir, nodeDirOf, retireNodeDir, saveIdentity, type ClusterIdentity,
+} from './dataDir.js';
 import { blockBetween, cleanNetwork, linkFaultsFor, type NetworkFaults } from './faults.js';
 import { resolveClusterOptions, type ClusterOptions } from './options.js';
 import { releaseProxy, transfer, wrapPort, type Remote } from './comlink.js';
@@ -50,24 +53,29 @@ export class Cluster {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly startedAtMs = Date.now();
   private stopped = false;
+  private readonly identity: ClusterIdentity;
+  /** One membership change at a time, cluster-wide (the leader enforces it too). */
+  private memberChangeInFlight: string | null = null;
 
-  private constructor(options: ClusterOptions, clusterId: string, ports: number[]) {
+  private constructor(options: ClusterOptions, identity: ClusterIdentity, ports: Map<number, number>) {
     this.options = options;
-    this.clusterId = clusterId;
-    ports.forEach((port, i) => {
-      const id = i + 1;
+    this.clusterId = identity.clusterId;
+    this.identity = identity;
+    for (const [id, port] of ports) {
       this.slots.set(id, { id, port, worker: null, control: null, starting: null });
-    });
+    }
   }
 
   static async start(partial: Partial<ClusterOptions> = {}): Promise<Cluster> {
     const options = resolveClusterOptions(partial);
-    const ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
-    const identity = openDataDir(options.dataDir, ids);
-    const ports = options.basePort === 0
-      ? await freePorts(options.host, options.nodes)
-      : ids.map((id) => options.basePort + id - 1);
-    const cluster = new Cluster(options, identity.clusterId, ports);
+    const initialIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    const identity = openDataDir(options.dataDir, initialIds);
+    // After a membership change cluster.json, not --nodes, names the members.
+    const ids = identity.nodeIds;
+    const free = options.basePort === 0 ? await freePorts(options.host, ids.length) : [];
+    const ports = new Map(ids.map((id, i) => [id, options.basePort === 0 ? free[i]! :
+      identity.ports?.[String(id)] ?? options.basePort + id - 1]));
+    const cluster = new Cluster(options, identity, ports);
     try {
       await Promise.all(ids.map((id) => cluster.spawn(id)));
     } catch (error) {
@@ -119,6 +127,9 @@ export class Cluster {
 
   private async spawn(id: number): Promise<void> {
     const slot = this.slot(id);
+    // A node added at run time never bootstraps a membership of its own, even when it is
+    // restarted before it persisted anything: it learns the membership from a snapshot.
+    const joining = (this.identity.addedIds ?? []).includes(id);
     if (slot.worker !== null) throw new ClusterError(`node ${id} is already running`);
     const control = new MessageChannel();
     const peerPorts: Record<number, MessagePort> = {};
@@ -136,6 +147,7 @@ export class Cluster {
       host: this.options.host,
       port: slot.port,
       members: this.members(),
+      ...(joining ? { bootstrapVoters: [] } : {}),
       timing: this.options.timing,
       forward: this.options.forward,
       seed: (this.options.seed * 1_000_003 + id * 7919 + Date.now()) >>> 0,
@@ -305,6 +317,122 @@ export class Cluster {
     if (leader === 0) throw new ClusterError('no leader to transfer leadership from');
     this.slot(to);
     await this.liveControl(leader).transferLeader(to);
+  }
+
+  // ---- membership (docs/membership.md) ------------------------------------------------------
+
+  /**
+   * Adds a node: a new worker with a new id and port and an empty membership, then AddLearner
+   * on the leader (its address in the change's context). Resolves with the id once the leader
+   * applied the change; the learner catches up by snapshot. `id` defaults to the next unused.
+   */
+  async addLearner(options: { id?: number } = {}): Promise<number> {
+    return this.memberChange('add learner', async () => {
+      const used = [...this.ids, ...(this.identity.removedIds ?? [])];
+      const id = options.id ?? Math.max(0, ...used) + 1;
+      if (!Number.isSafeInteger(id) || id <= 0) throw new ClusterError(`invalid node id ${id}`);
+      createNodeDir(this.options.dataDir, this.identity, id);
+      const port = this.options.basePort === 0
+        ? (await freePorts(this.options.host, 1))[0]! : this.options.basePort + id - 1;
+      this.slots.set(id, { id, port, worker: null, control: null, starting: null });
+      this.identity.addedIds = [...(this.identity.addedIds ?? []), id];
+      try {
+        await this.spawn(id);
+        await this.proposeOnLeader({
+          kind: 'addLearner', id, address: { id, host: this.options.host, port },
+        });
+      } catch (error) {
+        // Never joined (or unknown): the id is burned, its directory removed.
+        await this.retire(id).catch(() => undefined);
+        rmSync(nodeDirOf(this.options.dataDir, id), { recursive: true, force: true });
+        this.identity.removedIds = [...(this.identity.removedIds ?? []), id];
+        this.saveIdentity();
+        throw error;
+      }
+      this.identity.nodeIds = [...this.identity.nodeIds, id];
+      this.saveIdentity();
+      this.record(id, `added as a learner (port ${port})`);
+      return id;
+    });
+  }
+
+  /** Makes a learner a voter. */
+  async promote(id: number): Promise<void> {
+    await this.memberChange(`promote node ${id}`, async () => {
+      this.slot(id);
+      await this.proposeOnLeader({ kind: 'promote', id });
+      this.record(id, 'promoted to voter');
+    });
+  }
+
+  /**
+   * Removes a member (the leader too: it steps down once it applies its own removal) and stops
+   * its worker after the change is applied. Its directory stays on disk, marked removed; its
+   * id is never reused.
+   */
+  async removeMember(id: number): Promise<void> {
+    await this.memberChange(`remove node ${id}`, async () => {
+      this.slot(id);
+      const leader = await this.waitForLeader();
+      const { index } = await this.proposeOnLeader({ kind: 'remove', id });
+      this.identity.nodeIds = this.identity.nodeIds.filter((n) => n !== id);
+      this.identity.removedIds = [...(this.identity.removedIds ?? []), id];
+      this.saveIdentity();
+      retireNodeDir(this.options.dataDir, this.identity, id);
+      // A removed leader may be the only one that knows the change committed: let another
+      // member apply it (or the next leader commit it) before the old leader goes away.
+      if (id === leader) await this.waitForApplied(index, [id]);
+      await this.retire(id);
+      this.record(id, 'removed from the cluster');
+    });
+  }
+
+  private async memberChange<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.memberChangeInFlight !== null) {
+      throw new ClusterError(`cannot ${what}: a membership change (${this.memberChangeInFlight}) ` +
+        'is in progress; wait for it and retry');
+    }
+    this.memberChangeInFlight = what;
+    try {
+      return await run();
+    } finally {
+      this.memberChangeInFlight = null;
+    }
+  }
+
+  private async proposeOnLeader(change: MemberChangeRequest): Promise<{ index: number }> {
+    const leader = await this.waitForLeader();
+    return this.liveControl(leader).proposeMember(change);
+  }
+
+  private async waitForApplied(index: number, excluding: number[], timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const statuses = (await this.status()).filter((s) => s.alive && !excluding.includes(s.id));
+      if (statuses.some((s) => s.appliedIndex >= index)) return;
+      await sleep(20);
+    }
+  }
+
+  /** Stops a worker cleanly and forgets its slot. */
+  private async retire(id: number): Promise<void> {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    const { worker, control } = slot;
+    this.slots.delete(id);
+    if (worker === null) return;
+    await withTimeout(control!.shutdown(), 5000).catch(() => undefined);
+    slot.control?.[releaseProxy]();
+    slot.control = null;
+    slot.worker = null;
+    await worker.terminate();
+  }
+
+  private saveIdentity(): void {
+    const ports: Record<string, number> = {};
+    for (const slot of this.slots.values()) ports[String(slot.id)] = slot.port;
+    this.identity.ports = ports;
+    saveIdentity(this.options.dataDir, this.identity);
   }
 
   private liveControl(id: number): Remote<NodeControl> {

@@ -10,7 +10,16 @@ import { join } from 'node:path';
 
 export interface ClusterIdentity {
   clusterId: string;
+  /** The current members (after every membership change). */
   nodeIds: number[];
+  /** Set once membership changed at run time: nodeIds, not --nodes, says who the members are. */
+  membershipChanged?: boolean;
+  /** Ids added at run time: a fresh directory of one starts with an empty membership. */
+  addedIds?: number[];
+  /** Ids of removed members: never reused. */
+  removedIds?: number[];
+  /** RESP port of each member (when the cluster uses fixed ports), by id. */
+  ports?: Record<string, number>;
 }
 
 export class DataDirError extends Error {
@@ -39,7 +48,7 @@ function parseIdentity(path: string, raw: unknown): ClusterIdentity {
   const ok = typeof value.clusterId === 'string' && Array.isArray(value.nodeIds) &&
     value.nodeIds.every((id) => Number.isInteger(id) && id > 0);
   if (!ok) throw new DataDirError(`${path}: not a HarmonyDB cluster identity file`);
-  return { clusterId: value.clusterId!, nodeIds: value.nodeIds! };
+  return { ...(value as ClusterIdentity), clusterId: value.clusterId!, nodeIds: value.nodeIds! };
 }
 
 export function nodeDirOf(dataDir: string, id: number): string {
@@ -54,6 +63,10 @@ export function openDataDir(dataDir: string, nodeIds: number[]): ClusterIdentity
   const path = join(dataDir, identityFile);
   if (existsSync(path)) {
     const identity = parseIdentity(path, readJson(path));
+    if (identity.membershipChanged === true) {
+      checkNodeDirs(dataDir, identity);
+      return identity;
+    }
     const same = identity.nodeIds.length === nodeIds.length &&
       identity.nodeIds.every((id, i) => id === nodeIds[i]);
     if (!same) {
@@ -97,4 +110,37 @@ function checkNodeDirs(dataDir: string, identity: ClusterIdentity): void {
       );
     }
   }
+}
+
+/** Rewrites cluster.json after a membership change (atomically: tmp file + rename). */
+export function saveIdentity(dataDir: string, identity: ClusterIdentity): void {
+  writeJsonAtomic(join(dataDir, identityFile), { ...identity, membershipChanged: true });
+}
+
+/**
+ * Creates the directory of a member being added. A removed member's id, or an id whose
+ * directory exists, is refused: a node directory is never reused.
+ */
+export function createNodeDir(dataDir: string, identity: ClusterIdentity, id: number): string {
+  if (identity.nodeIds.includes(id)) {
+    throw new DataDirError(`node id ${id} is already a member of cluster ${identity.clusterId}`);
+  }
+  if ((identity.removedIds ?? []).includes(id)) {
+    throw new DataDirError(`node id ${id} belonged to a member that was removed; ids are never ` +
+      'reused, pick a new id');
+  }
+  const dir = nodeDirOf(dataDir, id);
+  if (existsSync(dir)) {
+    throw new DataDirError(`${dir} already exists; a node directory is never reused, pick a new id`);
+  }
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'node.json'), { clusterId: identity.clusterId, nodeId: id });
+  return dir;
+}
+
+/** Marks a removed member's node.json so the directory is recognisably retired. */
+export function retireNodeDir(dataDir: string, identity: ClusterIdentity, id: number): void {
+  const path = join(nodeDirOf(dataDir, id), 'node.json');
+  if (!existsSync(path)) return;
+  writeJsonAtomic(path, { clusterId: identity.clusterId, nodeId: id, removed: true });
 }

@@ -11,6 +11,27 @@ export interface PeerAddress {
   /** The peer's RESP address, for -MOVED replies and the Sentinel commands. */
   host: string;
   port: number;
+  /** The peer's TCP bridge listener, when it has one (a member in another process). */
+  bridgeHost?: string;
+  bridgePort?: number;
+}
+
+/** A membership change asked of the leader (NodeControl.proposeMember). */
+export interface MemberChangeRequest {
+  kind: 'addLearner' | 'promote' | 'remove';
+  id: NodeId;
+  /** The new member's addresses (addLearner only); they go into the ConfChange context. */
+  address?: PeerAddress;
+}
+
+/** One member as a node sees it (HARMONY STATUS). */
+export interface MemberStatus {
+  id: NodeId;
+  role: 'voter' | 'learner';
+  /** RESP address `host:port`, or '' when unknown. */
+  address: string;
+  /** The leader's match index for it; -1 when this node is not the leader. */
+  match: number;
 }
 
 export interface RaftTiming {
@@ -26,8 +47,14 @@ export interface NodeWorkerInit {
   nodeDir: string;
   host: string;
   port: number;
-  /** Every voter of the initial configuration, this node included. */
+  /** Every member's address known at start, this node included. */
   members: PeerAddress[];
+  /**
+   * The voters a brand-new data directory starts with (ignored when it has state). Default:
+   * every id in `members`. Empty for a node that joins a running cluster: it learns the
+   * membership from the leader's snapshot.
+   */
+  bootstrapVoters?: NodeId[];
   timing: RaftTiming;
   /** Forward writes and linearizable reads from a follower to the leader (else -MOVED). */
   forward: boolean;
@@ -65,6 +92,8 @@ export interface NodeStatus {
   fsyncFailing: boolean;
   /** Leader only: each follower's match index. */
   progress: { id: NodeId; match: number; next: number; state: string }[];
+  /** The membership this node has applied, with addresses (leader: with match indexes). */
+  members?: MemberStatus[];
   /** Per-peer transport counters. */
   links: { peer: NodeId; sentMessages: number; receivedMessages: number; droppedMessages: number }[];
 }
@@ -88,6 +117,12 @@ export interface NodeControl {
   setFsyncFailure(failing: boolean): Promise<void>;
   setPaused(paused: boolean): Promise<void>;
   transferLeader(to: NodeId): Promise<void>;
+  /**
+   * Leader only: proposes one membership change and resolves with its log index once this
+   * node has applied it. Rejects with a MembershipError when another change is pending, the
+   * change makes no sense (promoting a voter, reusing a removed id), or this is no leader.
+   */
+  proposeMember(change: MemberChangeRequest): Promise<{ index: number }>;
   /** Clean shutdown: stop the RESP listener, finish the current Ready, fsync, close files. */
   shutdown(): Promise<void>;
 }

@@ -15,9 +15,10 @@
  */
 import { assert } from '../codec/assert.js';
 import {
-  ConfChangeType, EntryType, MessageType, type ConfState, type Entry, type Message, type NodeId,
+  ConfChangeType, EntryType, MessageType, type ConfChange, type ConfState, type Entry, type Message, type NodeId,
 } from '../codec/types.js';
 import { decodeConfChange } from '../codec/index.js';
+import { ProposalDroppedError } from '../raft/index.js';
 import type { RawNode, Ready } from '../raft/index.js';
 import type { BTree } from '../btree/index.js';
 import type { DiskStorage } from '../storage/index.js';
@@ -27,7 +28,22 @@ import {
   NodeNotLeaderError, NodeStoppedError, OutcomeUnknownError, OverloadedError, RetryableError,
 } from './errors.js';
 import { LatencyWindow } from './latency.js';
-import type { NodeRole } from './control.js';
+import type { MemberStatus, NodeRole, PeerAddress } from './control.js';
+import {
+  MemberBook, MembershipError, decodeSnapshotEnvelope, encodeSnapshotEnvelope, memberChangeRefusal,
+} from './membership.js';
+
+/** A membership change not applied within this time fails with an unknown outcome. */
+const memberChangeTimeoutMs = 10_000;
+/** How long proposeMember waits for the snapshot that must precede a node's addition. */
+const snapshotWaitMs = 10_000;
+
+interface PendingMemberChange {
+  cc: ConfChange;
+  resolve(index: number): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 /** The leader's replication traffic, which may leave before its own fsync. */
 const leaderEarlyTypes = new Set([MessageType.App, MessageType.Heartbeat, MessageType.Snap]);
@@ -95,6 +111,17 @@ export class RaftNode {
   private confHistory: { index: number; confState: ConfState }[];
   private snapshotInFlight = false;
   private snapshotIndex: number;
+  /**
+   * Take a snapshot once applied reaches this index, whatever snapshotEntries says: set when
+   * a change adds a node, because a new node accepts only a snapshot whose membership
+   * includes it (it cannot rebuild the membership from a log that starts after bootstrap).
+   */
+  private snapshotWantedIndex = 0;
+  /** Peers a snapshot was just sent to; reported to Raft after the Ready (see runLoopPass). */
+  private snapshotsSent: NodeId[] = [];
+  /** Members' addresses and removed ids (src/node/membership.ts). */
+  readonly members = new MemberBook();
+  private pendingMember: PendingMemberChange | null = null;
   /**
    * Request sequence numbers start at the wall clock in microseconds, so they grow across
    * restarts: an entry this node proposed before a crash and applied after it can never be
@@ -236,6 +263,7 @@ export class RaftNode {
       this.handleReady(rd);
       this.raft.advance(rd);
     }
+    this.reportSnapshotsSent();
     this.maybeSnapshot();
   }
 
@@ -302,7 +330,9 @@ export class RaftNode {
   private installSnapshot(rd: Ready): void {
     const snapshot = rd.snapshot!;
     this.storage.saveSnapshot(snapshot);
-    this.tree = this.hooks.restoreSnapshot(snapshot.data);
+    const { book, tree } = decodeSnapshotEnvelope(snapshot.data);
+    this.tree = this.hooks.restoreSnapshot(tree);
+    if (book !== null) this.members.replace(book);
     this.snapshotIndex = snapshot.metadata.index;
     this.confState = snapshot.metadata.confState;
     this.confHistory = [{ index: this.snapshotIndex, confState: this.confState }];
@@ -313,6 +343,7 @@ export class RaftNode {
     if (messages.length === 0) return;
     const byPeer = new Map<NodeId, Message[]>();
     for (const m of messages) {
+      if (m.type === MessageType.Snap) this.snapshotsSent.push(m.to);
       const list = byPeer.get(m.to);
       if (list === undefined) byPeer.set(m.to, [m]);
       else list.push(m);
@@ -343,6 +374,8 @@ export class RaftNode {
     this.readsAwaitingApply = [];
     const error = new RetryableError('leadership changed during a linearizable read; retry');
     for (const read of reads) read.reject(error);
+    this.failPendingMember(new OutcomeUnknownError('leadership changed before the membership ' +
+      'change was applied; it may still take effect: check HARMONY STATUS before retrying'));
   }
 
   private failWrite(seq: number, error: Error): void {
@@ -383,8 +416,18 @@ export class RaftNode {
 
   private applyConfChange(entry: Entry): void {
     const cc = decodeConfChange(entry.data);
+    const wasMember = this.confState.voters.includes(cc.nodeId) ||
+      this.confState.learners.includes(cc.nodeId);
     this.confState = this.raft.applyConfChange(cc);
     this.confHistory.push({ index: entry.index, confState: this.confState });
+    this.members.apply(cc);
+    if (cc.type !== ConfChangeType.RemoveNode && !wasMember) this.snapshotWantedIndex = entry.index;
+    const pending = this.pendingMember;
+    if (pending !== null && pending.cc.type === cc.type && pending.cc.nodeId === cc.nodeId) {
+      this.pendingMember = null;
+      clearTimeout(pending.timer);
+      pending.resolve(entry.index);
+    }
     this.hooks.log(`membership change at index ${entry.index}: ${ConfChangeType[cc.type]} ` +
       `node ${cc.nodeId}; voters [${this.confState.voters.join(',')}], learners ` +
       `[${this.confState.learners.join(',')}]`);
@@ -441,7 +484,9 @@ export class RaftNode {
    */
   private maybeSnapshot(): void {
     if (this.snapshotInFlight || this.stopped) return;
-    if (this.tree.appliedIndex - this.snapshotIndex < this.snapshotEntries) return;
+    const applied = this.tree.appliedIndex;
+    const wanted = this.snapshotWantedIndex > this.snapshotIndex && applied >= this.snapshotWantedIndex;
+    if (!wanted && applied - this.snapshotIndex < this.snapshotEntries) return;
     this.snapshotInFlight = true;
     this.hooks.encodeSnapshot(this.tree).then(
       ({ appliedIndex, data }) => {
@@ -465,7 +510,8 @@ export class RaftNode {
     // commit may lag what was applied; a snapshot must not be above the durable commit.
     this.storage.save(this.raft.status().hardState, []);
     const confState = this.confStateAt(index);
-    this.storage.createSnapshot(index, confState, data);
+    const envelope = encodeSnapshotEnvelope(this.members.stateFor(confState), data);
+    this.storage.createSnapshot(index, confState, envelope);
     this.storage.compact(index);
     this.snapshotIndex = index;
     this.confHistory = [{ index, confState }, ...this.confHistory.filter((c) => c.index > index)];
@@ -478,6 +524,106 @@ export class RaftNode {
     for (const c of this.confHistory) if (c.index <= index) found = c;
     assert(found.index <= index, `membership known at index ${index}`);
     return found.confState;
+  }
+
+  /**
+   * A snapshot that was sent is reported delivered right away (etcd's transport reports after
+   * the stream is written): the leader then probes from the snapshot's index. Without this, a
+   * snapshot that was lost or refused (a new node refuses one whose membership lacks it) would
+   * leave the follower in snapshot state forever.
+   */
+  private reportSnapshotsSent(): void {
+    if (this.snapshotsSent.length === 0) return;
+    const peers = this.snapshotsSent;
+    this.snapshotsSent = [];
+    for (const to of peers) this.raft.reportSnapshot(to, true);
+    this.schedule();
+  }
+
+  // ---- membership ----------------------------------------------------------------------------
+
+  /**
+   * Leader only: proposes one membership change and resolves with its index once applied here.
+   * A node is added only after a snapshot exists: otherwise the leader would replicate to it
+   * from index 1, and a node whose log starts there never learns the bootstrap membership.
+   */
+  async proposeMember(cc: ConfChange): Promise<number> {
+    this.checkMemberChange(cc);
+    if (cc.type !== ConfChangeType.RemoveNode && this.snapshotIndex === 0) {
+      await this.snapshotNow();
+      this.checkMemberChange(cc);
+    }
+    try {
+      this.raft.proposeConfChange(cc);
+    } catch (error) {
+      if (!(error instanceof ProposalDroppedError)) throw error;
+      throw new MembershipError(`${error.message}; wait for it and retry`);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => this.failPendingMember(new OutcomeUnknownError(
+        `membership change not applied within ${memberChangeTimeoutMs} ms; it may still ` +
+          'take effect: check HARMONY STATUS before retrying')), memberChangeTimeoutMs);
+      this.pendingMember = { cc, resolve, reject, timer };
+      this.schedule();
+    });
+  }
+
+  private checkMemberChange(cc: ConfChange): void {
+    if (this.stopped) throw new NodeStoppedError(this.stopped.message);
+    if (this.role !== 'leader') throw new NodeNotLeaderError(this.leader);
+    if (this.pendingMember !== null) {
+      throw new MembershipError(`a membership change (${ConfChangeType[this.pendingMember.cc.type]} ` +
+        `node ${this.pendingMember.cc.nodeId}) is still in progress; wait for it and retry`);
+    }
+    const refusal = memberChangeRefusal(this.confState, this.members, cc);
+    if (refusal !== null) throw new MembershipError(refusal);
+  }
+
+  private failPendingMember(error: Error): void {
+    const pending = this.pendingMember;
+    if (pending === null) return;
+    this.pendingMember = null;
+    clearTimeout(pending.timer);
+    pending.reject(error);
+  }
+
+  /** Takes a snapshot at the current applied index and waits until it is on disk. */
+  private async snapshotNow(): Promise<void> {
+    const target = this.tree.appliedIndex;
+    assert(target > 0, 'a leader has applied at least its first entry');
+    this.snapshotWantedIndex = Math.max(this.snapshotWantedIndex, target);
+    this.schedule();
+    const deadline = this.hooks.nowMs() + snapshotWaitMs;
+    while (this.snapshotIndex < target) {
+      if (this.stopped) throw new NodeStoppedError(this.stopped.message);
+      if (this.hooks.nowMs() > deadline) {
+        throw new MembershipError(`no snapshot at index ${target} within ${snapshotWaitMs} ms; ` +
+          'a new member can only join from a snapshot; retry');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** Addresses of the current members that this node knows. */
+  memberAddresses(): PeerAddress[] {
+    return this.members.membersOf(this.confState);
+  }
+
+  memberStatus(): MemberStatus[] {
+    const progress = this.raft.status().progress;
+    const ids = [...this.confState.voters, ...this.confState.learners].sort((a, b) => a - b);
+    return ids.map((id) => {
+      const a = this.members.address(id);
+      return {
+        id, role: this.confState.voters.includes(id) ? 'voter' : 'learner',
+        address: a === undefined ? '' : `${a.host}:${a.port}`,
+        match: progress?.get(id)?.match ?? -1,
+      };
+    });
+  }
+
+  get membership(): ConfState {
+    return this.confState;
   }
 
   // ---- control -----------------------------------------------------------------------------
@@ -508,6 +654,7 @@ export class RaftNode {
     this.readQueue = [];
     this.readRounds.clear();
     this.readsAwaitingApply = [];
+    this.failPendingMember(error);
   }
 
   // ---- views for the server and the status ---------------------------------------------------

@@ -11,7 +11,11 @@ import { Prng, RawNode } from '../raft/index.js';
 import { DiskStorage } from '../storage/index.js';
 import { FaultyFileSystem, NodeFileSystem } from '../wal/index.js';
 import { MessageChannelTransport } from '../transport/index.js';
-import type { LinkFaults, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit } from './control.js';
+import { ConfChangeType, type ConfChange } from '../codec/types.js';
+import type {
+  LinkFaults, MemberChangeRequest, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit,
+} from './control.js';
+import { decodeSnapshotEnvelope, encodeMemberContext, MembershipError } from './membership.js';
 import { NodeBackend } from './backend.js';
 import { RaftNode } from './node.js';
 import { NodeStoppedError } from './errors.js';
@@ -39,7 +43,7 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
   const startedMs = Date.now();
   const log = (text: string) => post({ kind: 'log', id: init.id, atMs: Date.now() - startedMs, text });
   const fs = new FaultyFileSystem(new NodeFileSystem());
-  const voters = init.members.map((m) => m.id);
+  const voters = init.bootstrapVoters ?? init.members.map((m) => m.id);
   const { storage, report } = DiskStorage.open(fs, init.nodeDir, {
     bootstrapConfState: { voters, learners: [] },
   });
@@ -53,7 +57,8 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
       'this node will not vote or campaign until it has caught up from the leader');
   }
   const snapshot = storage.snapshot();
-  const tree = treeFromSnapshot(snapshot.data);
+  const envelope = decodeSnapshotEnvelope(snapshot.data);
+  const tree = treeFromSnapshot(envelope.tree);
   const random = new Prng(init.seed);
   // Snapshot encoding and large scans run off the node thread, reading the shared pages; the
   // threads exit when idle. maxQueue bounds the backlog (piscina rejects past it).
@@ -94,7 +99,12 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
     nowMs: () => performance.now(),
   }, init.snapshotEntries);
   transport.onMessages((_from, messages) => node.receive(messages));
-  const members = () => init.members;
+  // Addresses: the snapshot's book (as of its index), updated by the ConfChange entries
+  // replayed after it; what we were told at start overrides both (the in-process cluster may
+  // have moved its workers to new ports).
+  if (envelope.book !== null) node.members.replace(envelope.book);
+  node.members.pin(init.members);
+  const members = () => node.memberAddresses();
   const backend = new NodeBackend(node, transport, members, {
     forward: init.forward, leaderWaitMs: 2000, forwardTimeoutMs: 5000, forwardPendingMax: 16_384,
     offThreadScanKeysMin: 1000,
@@ -117,7 +127,7 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
         firstIndex: s.firstIndex, snapshotIndex: node.currentSnapshotIndex,
         walBytes: storage.walSizeBytes, keyCount: node.stateMachine.stats().keyCount,
         opsCompleted: node.latency.completed, latencyMsP99: node.latency.p99(performance.now()),
-        paused: node.isPaused, diskDelayMs, fsyncFailing, progress,
+        paused: node.isPaused, diskDelayMs, fsyncFailing, progress, members: node.memberStatus(),
         links: transport.stats().map((l) => ({
           peer: l.peer, sentMessages: l.sentMessages, receivedMessages: l.receivedMessages,
           droppedMessages: l.droppedMessages,
@@ -148,6 +158,11 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
       node.transferLeader(to);
       log(`transferring leadership to node ${to}`);
     },
+    async proposeMember(change: MemberChangeRequest) {
+      const index = await node.proposeMember(confChangeOf(change));
+      log(`membership change committed at index ${index}: ${change.kind} node ${change.id}`);
+      return { index };
+    },
     async shutdown() {
       clearInterval(ticker);
       const reason = new NodeStoppedError('shutting down');
@@ -160,4 +175,21 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
     },
   };
   return { backend, control, onShutdown: (close) => shutdownHooks.push(close) };
+}
+
+/** The Raft ConfChange for a requested membership change. */
+export function confChangeOf(change: MemberChangeRequest): ConfChange {
+  switch (change.kind) {
+    case 'addLearner': {
+      if (change.address === undefined) {
+        throw new MembershipError(`adding node ${change.id} needs its address`);
+      }
+      return { type: ConfChangeType.AddLearner, nodeId: change.id,
+        context: encodeMemberContext(change.address) };
+    }
+    case 'promote':
+      return { type: ConfChangeType.AddNode, nodeId: change.id, context: new Uint8Array(0) };
+    case 'remove':
+      return { type: ConfChangeType.RemoveNode, nodeId: change.id, context: new Uint8Array(0) };
+  }
 }
