@@ -13,6 +13,7 @@ type Loader = () => Promise<Command>;
 const commands: Record<string, Loader> = {
   cluster: async () => (await import('./commands/cluster.js')).command,
   wal: async () => (await import('./commands/wal.js')).command,
+  node: async () => (await import('./commands/node.js')).command,
   experiment: async () => (await import('./commands/experiment.js')).command,
 };
 
@@ -22,7 +23,8 @@ function usage(): string {
     '',
     'Commands:',
     '  cluster      run a whole cluster in this process (npm start)',
-    '  wal          inspect or repair a node\'s write-ahead log',
+    '  node         run one node that joins a cluster over the TCP bridge',
+  '  wal          inspect or repair a node\'s write-ahead log',
     '  experiment   failover / partition / slow-disk / flaky-network, with a report',
     '',
     "Run 'harmonydb <command> --help' for a command's options.",

@@ -15,7 +15,7 @@ const init = workerData as NodeWorkerInit;
 const post = (event: NodeEvent) => parentPort!.postMessage(event);
 
 try {
-  const runtime = startNodeRuntime(init, post);
+  const runtime = await startNodeRuntime(init, post);
   // HARMONY ... acts on the whole cluster, so the main thread answers it.
   runtime.backend.admin = createAdminRelay(parentPort!, init.id);
   const server = await startRespServer({ host: init.host, port: init.port, backend: runtime.backend });

@@ -1,7 +1,8 @@
 import type { Command } from '../cli.js';
 import { parseArgs, UsageError } from '../args.js';
 import { Cluster, ClusterError, type ClusterEvent } from '../../src/cluster/cluster.js';
-import { ClusterConfigError } from '../../src/cluster/options.js';
+import { ClusterConfigError, type ClusterOptions } from '../../src/cluster/options.js';
+import { readSecretFile } from './node.js';
 import { DataDirError } from '../../src/cluster/dataDir.js';
 import { formatStatusLine } from '../../src/cluster/statusLine.js';
 
@@ -22,6 +23,10 @@ Options:
   --tick-ms MS      Raft tick (default 10)
   --election-ticks N  election timeout in ticks, randomized up to 2N (default 15)
   --heartbeat-ticks N heartbeat interval in ticks (default 2)
+  --bridge-port P   open the TCP bridge: nodes in other processes join on P
+                    ('harmonydb node --join HOST:P'); node i's bridge listens on P+i
+  --bridge-host H   address of the bridge listeners (default 127.0.0.1)
+  --secret-file F   the shared cluster secret (>= 16 bytes); required with --bridge-port
 `;
 
 const spec = {
@@ -34,6 +39,9 @@ const spec = {
   'tick-ms': { kind: 'int' },
   'election-ticks': { kind: 'int' },
   'heartbeat-ticks': { kind: 'int' },
+  'bridge-port': { kind: 'int' },
+  'bridge-host': { kind: 'string' },
+  'secret-file': { kind: 'string' },
 } as const;
 
 async function run(argv: string[]): Promise<number> {
@@ -54,6 +62,7 @@ async function run(argv: string[]): Promise<number> {
       ...(o.has('host') ? { host: o.get('host') as string } : {}),
       ...(o.has('data') ? { dataDir: o.get('data') as string } : {}),
       forward: !o.has('no-forward'),
+      ...bridgeOptions(o),
       timing: timing as never,
     });
   } catch (error) {
@@ -68,12 +77,27 @@ async function run(argv: string[]): Promise<number> {
   const ports = cluster.ids.map((id) => cluster.portOf(id)).join(', ');
   process.stdout.write(`HarmonyDB cluster ${cluster.clusterId}: ${cluster.ids.length} nodes, ` +
     `Redis protocol on ${cluster.options.host} ports ${ports} (data in ${cluster.options.dataDir})\n` +
-    `Try: redis-cli -p ${cluster.portOf(1)} SET hello world. Ctrl-C stops the cluster cleanly.\n`);
+    `Try: redis-cli -p ${cluster.portOf(cluster.ids[0]!)} SET hello world. Ctrl-C stops the cluster cleanly.\n` +
+    (cluster.bridgePort !== null ? `Bridge: nodes in other processes join with --join ` +
+      `${cluster.options.bridge!.host}:${cluster.bridgePort}\n` : ''));
   const printEvent = (e: ClusterEvent) => process.stdout.write(`[${(e.atMs / 1000).toFixed(3)}s] ` +
     `${e.node === 0 ? 'cluster' : `node ${e.node}`}: ${e.text}\n`);
   cluster.recentEvents().forEach(printEvent);
   cluster.onEvent(printEvent);
   return statusLoop(cluster);
+}
+
+function bridgeOptions(o: Map<string, string | number | boolean>): Partial<ClusterOptions> {
+  if (!o.has('bridge-port')) {
+    if (o.has('secret-file')) throw new UsageError('--secret-file needs --bridge-port');
+    return {};
+  }
+  const file = o.get('secret-file') as string | undefined;
+  if (file === undefined) throw new UsageError('--bridge-port needs --secret-file');
+  return { bridge: {
+    host: (o.get('bridge-host') as string | undefined) ?? '127.0.0.1',
+    port: o.get('bridge-port') as number, secret: readSecretFile(file),
+  } };
 }
 
 /** The Ink UI until q or Ctrl-C, then a clean stop. */

@@ -103,6 +103,16 @@ function formatMembers(statuses: (NodeStatus & { alive: boolean })[]): string[] 
     (m.match >= 0 ? ` match ${m.match}` : ''));
 }
 
+/** Like nodeId, but members in other processes count too. */
+function memberId(cluster: Cluster, text: string | undefined, what: string): number {
+  if (text === undefined) throw new AdminUsageError(`${what} needs a node id`);
+  const id = Number(text);
+  if (!/^\d+$/.test(text) || !cluster.memberIds.includes(id)) {
+    throw new AdminUsageError(`no member '${text}'; the members are ${cluster.memberIds.join(', ')}`);
+  }
+  return id;
+}
+
 async function member(cluster: Cluster, from: number, args: string[]): Promise<AdminOutcome> {
   const what = (args[0] ?? '').toUpperCase();
   switch (what) {
@@ -115,10 +125,10 @@ async function member(cluster: Cluster, from: number, args: string[]): Promise<A
       return { reply: id };
     }
     case 'PROMOTE':
-      await cluster.promote(nodeId(cluster, args[1], 'MEMBER PROMOTE'));
+      await cluster.promote(memberId(cluster, args[1], 'MEMBER PROMOTE'));
       return { reply: ok };
     case 'REMOVE': {
-      const id = nodeId(cluster, args[1], 'MEMBER REMOVE');
+      const id = memberId(cluster, args[1], 'MEMBER REMOVE');
       // Removing the node this client talks to: answer first, then act.
       if (id === from) return { reply: ok, after: () => cluster.removeMember(id) };
       await cluster.removeMember(id);

@@ -21,6 +21,8 @@ import { releaseProxy, transfer, wrapPort, type Remote } from './comlink.js';
 import { isAdminRequest, type AdminReply, type AdminRequest } from './adminProtocol.js';
 import { runAdminCommand } from './admin.js';
 import { workerPath } from '../node/workerPath.js';
+import type { JoinAnswer, JoinRequest } from '../node/membershipJoin.js';
+import { startJoinService, type JoinService } from './joinService.js';
 
 export class ClusterError extends Error {
   override name = 'ClusterError';
@@ -31,6 +33,8 @@ interface NodeSlot {
   port: number;
   worker: Worker | null;
   control: Remote<NodeControl> | null;
+  /** Its TCP bridge listener's port, when the cluster has a bridge. */
+  bridgePort: number | null;
   /** Set while a worker is starting; resolves on its 'ready' event. */
   starting: Promise<void> | null;
 }
@@ -56,13 +60,15 @@ export class Cluster {
   private readonly identity: ClusterIdentity;
   /** One membership change at a time, cluster-wide (the leader enforces it too). */
   private memberChangeInFlight: string | null = null;
+  private joinService: JoinService | null = null;
 
   private constructor(options: ClusterOptions, identity: ClusterIdentity, ports: Map<number, number>) {
     this.options = options;
     this.clusterId = identity.clusterId;
     this.identity = identity;
     for (const [id, port] of ports) {
-      this.slots.set(id, { id, port, worker: null, control: null, starting: null });
+      this.slots.set(id, { id, port, worker: null, control: null, starting: null,
+        bridgePort: null });
     }
   }
 
@@ -75,8 +81,10 @@ export class Cluster {
     const free = options.basePort === 0 ? await freePorts(options.host, ids.length) : [];
     const ports = new Map(ids.map((id, i) => [id, options.basePort === 0 ? free[i]! :
       identity.ports?.[String(id)] ?? options.basePort + id - 1]));
-    const cluster = new Cluster(options, identity, ports);
+    const local = new Map([...ports].filter(([id]) => identity.remote?.[String(id)] === undefined));
+    const cluster = new Cluster(options, identity, local);
     try {
+      if (options.bridge !== null) await cluster.startBridge(options.bridge.port);
       await Promise.all(ids.map((id) => cluster.spawn(id)));
     } catch (error) {
       await cluster.stop().catch(() => undefined);
@@ -89,8 +97,24 @@ export class Cluster {
     return [...this.slots.keys()];
   }
 
+  /** Every member's addresses: workers of this process, then members in other processes. */
   members(): PeerAddress[] {
-    return [...this.slots.values()].map((s) => ({ id: s.id, host: this.options.host, port: s.port }));
+    const bridgeHost = this.options.bridge?.host;
+    const local = [...this.slots.values()].map((s) => ({
+      id: s.id, host: this.options.host, port: s.port,
+      ...(s.bridgePort !== null && bridgeHost !== undefined ? { bridgeHost, bridgePort: s.bridgePort } : {}),
+    }));
+    return [...local, ...Object.values(this.identity.remote ?? {})];
+  }
+
+  /** Ids of every member, in this process or not. */
+  get memberIds(): number[] {
+    return [...this.ids, ...Object.keys(this.identity.remote ?? {}).map(Number)];
+  }
+
+  /** The join service's port (the bridge port nodes in other processes --join), or null. */
+  get bridgePort(): number | null {
+    return this.joinService?.port ?? null;
   }
 
   portOf(id: number): number {
@@ -148,6 +172,11 @@ export class Cluster {
       port: slot.port,
       members: this.members(),
       ...(joining ? { bootstrapVoters: [] } : {}),
+      ...(this.options.bridge !== null && slot.bridgePort !== null ? { bridge: {
+        listenHost: this.options.bridge.host, listenPort: slot.bridgePort,
+        secret: this.options.bridge.secret,
+        peers: Object.values(this.identity.remote ?? {}),
+      } } : {}),
       timing: this.options.timing,
       forward: this.options.forward,
       seed: (this.options.seed * 1_000_003 + id * 7919 + Date.now()) >>> 0,
@@ -334,7 +363,8 @@ export class Cluster {
       createNodeDir(this.options.dataDir, this.identity, id);
       const port = this.options.basePort === 0
         ? (await freePorts(this.options.host, 1))[0]! : this.options.basePort + id - 1;
-      this.slots.set(id, { id, port, worker: null, control: null, starting: null });
+      this.slots.set(id, { id, port, worker: null, control: null, starting: null,
+        bridgePort: await this.bridgePortFor(id) });
       this.identity.addedIds = [...(this.identity.addedIds ?? []), id];
       try {
         await this.spawn(id);
@@ -359,7 +389,7 @@ export class Cluster {
   /** Makes a learner a voter. */
   async promote(id: number): Promise<void> {
     await this.memberChange(`promote node ${id}`, async () => {
-      this.slot(id);
+      this.checkMember(id);
       await this.proposeOnLeader({ kind: 'promote', id });
       this.record(id, 'promoted to voter');
     });
@@ -372,11 +402,12 @@ export class Cluster {
    */
   async removeMember(id: number): Promise<void> {
     await this.memberChange(`remove node ${id}`, async () => {
-      this.slot(id);
+      this.checkMember(id);
       const leader = await this.waitForLeader();
       const { index } = await this.proposeOnLeader({ kind: 'remove', id });
       this.identity.nodeIds = this.identity.nodeIds.filter((n) => n !== id);
       this.identity.removedIds = [...(this.identity.removedIds ?? []), id];
+      if (this.identity.remote !== undefined) delete this.identity.remote[String(id)];
       this.saveIdentity();
       retireNodeDir(this.options.dataDir, this.identity, id);
       // A removed leader may be the only one that knows the change committed: let another
@@ -385,6 +416,68 @@ export class Cluster {
       await this.retire(id);
       this.record(id, 'removed from the cluster');
     });
+  }
+
+  private checkMember(id: number): void {
+    if (!this.memberIds.includes(id)) {
+      throw new ClusterError(`no member ${id}; the members are ${this.memberIds.join(', ')}`);
+    }
+  }
+
+  // ---- the bridge: join service and nodes in other processes --------------------------------
+
+  private async startBridge(port: number): Promise<void> {
+    const bridge = this.options.bridge!;
+    for (const slot of this.slots.values()) slot.bridgePort = await this.bridgePortFor(slot.id);
+    this.joinService = await startJoinService({
+      host: bridge.host, port, secret: bridge.secret,
+      handle: (request) => this.handleJoin(request),
+      log: (text) => this.record(0, text),
+    });
+    this.record(0, `bridge: join service on ${bridge.host}:${this.joinService.port}`);
+  }
+
+  private async bridgePortFor(id: number): Promise<number | null> {
+    const bridge = this.options.bridge;
+    if (bridge === null) return null;
+    return bridge.port === 0 ? (await freePorts(bridge.host, 1))[0]! : bridge.port + id;
+  }
+
+  /**
+   * A node in another process asks to join (src/cluster/joinService.ts). A node whose data
+   * directory names this cluster and is a member gets the member list (a restart); a new node
+   * is added as a learner; another cluster's node, a member's id or a removed id is refused.
+   */
+  private async handleJoin(request: JoinRequest): Promise<JoinAnswer> {
+    const id = request.nodeId;
+    const answer = (): JoinAnswer => ({ clusterId: this.clusterId, members: this.members() });
+    if (request.clusterId !== null && request.clusterId !== this.clusterId) {
+      throw new ClusterError(`node ${id}'s data directory belongs to cluster ` +
+        `${request.clusterId}, not to this one; use an empty --data directory to join`);
+    }
+    if ((this.identity.removedIds ?? []).includes(id)) {
+      throw new ClusterError(`node id ${id} belonged to a member that was removed; ids are ` +
+        'never reused: start with a new --id and an empty --data directory');
+    }
+    const isRemoteMember = this.identity.remote?.[String(id)] !== undefined;
+    if (request.clusterId !== null && isRemoteMember) {
+      this.record(id, 'rejoined from another process');
+      return answer();
+    }
+    if (this.memberIds.includes(id) || this.slots.has(id)) {
+      throw new ClusterError(`node id ${id} is already in use by a member of this cluster; ` +
+        'pick another --id');
+    }
+    const address = { ...request.address, id, remote: true };
+    await this.memberChange(`add node ${id} from another process`, async () => {
+      await this.proposeOnLeader({ kind: 'addLearner', id, address });
+      this.identity.remote = { ...(this.identity.remote ?? {}), [String(id)]: address };
+      this.identity.nodeIds = [...this.identity.nodeIds, id];
+      this.identity.addedIds = [...(this.identity.addedIds ?? []), id];
+      this.saveIdentity();
+    });
+    this.record(id, `joined from another process as a learner (RESP ${address.host}:${address.port})`);
+    return answer();
   }
 
   private async memberChange<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -444,6 +537,7 @@ export class Cluster {
   /** Clean shutdown of every node: fsynced and closed; nothing acknowledged is lost. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.joinService?.close();
     await Promise.all([...this.slots.values()].map(async (slot) => {
       const { worker, control } = slot;
       if (worker === null) return;

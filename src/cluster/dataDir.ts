@@ -18,6 +18,9 @@ export interface ClusterIdentity {
   addedIds?: number[];
   /** Ids of removed members: never reused. */
   removedIds?: number[];
+  /** Members in other processes (joined over the bridge), with their addresses, by id. */
+  remote?: Record<string, { id: number; host: string; port: number; bridgeHost?: string;
+    bridgePort?: number; remote?: boolean }>;
   /** RESP port of each member (when the cluster uses fixed ports), by id. */
   ports?: Record<string, number>;
 }

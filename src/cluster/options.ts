@@ -15,6 +15,18 @@ export interface ClusterOptions {
   snapshotEntries: number;
   /** How long start() waits for every worker to report ready. */
   startTimeoutMs: number;
+  /**
+   * The TCP bridge for nodes in other processes: the join service listens on `port`, node i's
+   * bridge on port + i (port 0: free ports). null: no bridge. docs/membership.md.
+   */
+  bridge: ClusterBridgeOptions | null;
+}
+
+export interface ClusterBridgeOptions {
+  host: string;
+  port: number;
+  /** The shared cluster secret, at least 16 bytes. */
+  secret: Uint8Array;
 }
 
 /**
@@ -34,6 +46,7 @@ export const defaultClusterOptions: ClusterOptions = {
   seed: 1,
   snapshotEntries: 10_000,
   startTimeoutMs: 30_000,
+  bridge: null,
 };
 
 export class ClusterConfigError extends Error {
@@ -63,6 +76,13 @@ export function resolveClusterOptions(partial: Partial<ClusterOptions>): Cluster
   check(Number.isInteger(t.electionTicks) && t.electionTicks > t.heartbeatTicks,
     `timing.electionTicks (${t.electionTicks}) must be an integer greater than ` +
       `timing.heartbeatTicks (${t.heartbeatTicks})`);
+  if (o.bridge !== null) {
+    const b = o.bridge;
+    check(Number.isInteger(b.port) && b.port >= 0 && b.port + 9 <= 65535,
+      `bridge.port must leave room for the join service and 9 nodes up to 65535, got ${b.port}`);
+    check(b.secret.length >= 16,
+      `bridge.secret must be at least 16 bytes, got ${b.secret.length}`);
+  }
   check(Number.isInteger(o.snapshotEntries) && o.snapshotEntries >= 10,
     `snapshotEntries must be an integer >= 10, got ${o.snapshotEntries}`);
   return o;

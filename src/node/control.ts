@@ -14,6 +14,19 @@ export interface PeerAddress {
   /** The peer's TCP bridge listener, when it has one (a member in another process). */
   bridgeHost?: string;
   bridgePort?: number;
+  /** A member in another process: the in-process members reach it over the TCP bridge. */
+  remote?: boolean;
+}
+
+/** The TCP bridge of a node (docs/bridge.md, docs/membership.md). */
+export interface NodeBridgeInit {
+  listenHost: string;
+  /** null: no listener (a node that only dials; members answer on its connections). */
+  listenPort: number | null;
+  /** The shared cluster secret (>= 16 bytes). */
+  secret: Uint8Array;
+  /** Members in other processes to dial at start (their bridgeHost/bridgePort). */
+  peers: PeerAddress[];
 }
 
 /** A membership change asked of the leader (NodeControl.proposeMember). */
@@ -62,6 +75,8 @@ export interface NodeWorkerInit {
   seed: number;
   /** Take a state-machine snapshot after this many applied entries since the last one. */
   snapshotEntries: number;
+  /** The TCP bridge for members in other processes; absent: MessageChannels only. */
+  bridge?: NodeBridgeInit;
   /** Comlink endpoint for NodeControl; parentPort carries NodeEvents. */
   controlPort: MessagePort;
   /** One port per live peer at start; later peers arrive through NodeControl.connectPeer. */

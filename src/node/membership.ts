@@ -28,7 +28,7 @@ export const memberBookSizeMax = 1024;
 const envelopeMagic = new TextEncoder().encode('HDBMEMB1');
 const envelopeJsonBytesMax = 256 * 1024;
 
-interface AddressJson { resp: string; bridge?: string }
+interface AddressJson { resp: string; bridge?: string; remote?: boolean }
 
 function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -49,6 +49,7 @@ export function encodeMemberContext(address: PeerAddress): Uint8Array {
   if (address.bridgeHost !== undefined && address.bridgePort !== undefined) {
     json.bridge = formatHostPort(address.bridgeHost, address.bridgePort);
   }
+  if (address.remote === true) json.remote = true;
   const bytes = new TextEncoder().encode(JSON.stringify(json));
   if (bytes.length > memberContextBytesMax) {
     throw new MembershipError(`member address context is ${bytes.length} bytes; the limit is ` +
@@ -71,6 +72,7 @@ export function decodeMemberContext(id: NodeId, context: Uint8Array): PeerAddres
     return {
       id, host: resp.host, port: resp.port,
       ...(bridge !== null ? { bridgeHost: bridge.host, bridgePort: bridge.port } : {}),
+      ...(json.remote === true ? { remote: true } : {}),
     };
   } catch {
     return null;

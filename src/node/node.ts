@@ -83,6 +83,8 @@ export interface NodeHooks {
   /** The node can no longer continue (fsync failed): stop serving and exit. */
   fatal(error: Error): void;
   nowMs(): number;
+  /** The membership or the members' addresses changed (applied change or snapshot). */
+  membersChanged?(): void;
 }
 
 interface PendingWrite {
@@ -333,6 +335,7 @@ export class RaftNode {
     const { book, tree } = decodeSnapshotEnvelope(snapshot.data);
     this.tree = this.hooks.restoreSnapshot(tree);
     if (book !== null) this.members.replace(book);
+    this.hooks.membersChanged?.();
     this.snapshotIndex = snapshot.metadata.index;
     this.confState = snapshot.metadata.confState;
     this.confHistory = [{ index: this.snapshotIndex, confState: this.confState }];
@@ -421,6 +424,7 @@ export class RaftNode {
     this.confState = this.raft.applyConfChange(cc);
     this.confHistory.push({ index: entry.index, confState: this.confState });
     this.members.apply(cc);
+    this.hooks.membersChanged?.();
     if (cc.type !== ConfChangeType.RemoveNode && !wasMember) this.snapshotWantedIndex = entry.index;
     const pending = this.pendingMember;
     if (pending !== null && pending.cc.type === cc.type && pending.cc.nodeId === cc.nodeId) {

@@ -10,7 +10,9 @@ import { BTree, decodeSnapshot } from '../btree/index.js';
 import { Prng, RawNode } from '../raft/index.js';
 import { DiskStorage } from '../storage/index.js';
 import { FaultyFileSystem, NodeFileSystem } from '../wal/index.js';
-import { MessageChannelTransport } from '../transport/index.js';
+import {
+  CompositeTransport, MessageChannelTransport, TcpTransport, type Transport,
+} from '../transport/index.js';
 import { ConfChangeType, type ConfChange } from '../codec/types.js';
 import type {
   LinkFaults, MemberChangeRequest, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit,
@@ -39,7 +41,9 @@ function treeFromSnapshot(data: Uint8Array): BTree {
   return tree;
 }
 
-export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => void): NodeRuntime {
+export async function startNodeRuntime(
+  init: NodeWorkerInit, post: (e: NodeEvent) => void,
+): Promise<NodeRuntime> {
   const startedMs = Date.now();
   const log = (text: string) => post({ kind: 'log', id: init.id, atMs: Date.now() - startedMs, text });
   const fs = new FaultyFileSystem(new NodeFileSystem());
@@ -79,8 +83,11 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
     disableProposalForwarding: true,
     random,
   });
-  const transport = new MessageChannelTransport(
+  const channels = new MessageChannelTransport(
     { id: init.id, random: () => random.nextFloat() }, init.peerPorts);
+  const bridge = init.bridge === undefined ? null : await startBridge(init, random, log);
+  const transport: Transport = bridge === null ? channels
+    : new CompositeTransport({ local: channels, remote: bridge });
   let diskDelayMs = 0;
   let fsyncFailing = false;
   const shutdownHooks: (() => Promise<void>)[] = [];
@@ -97,13 +104,33 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
       setTimeout(() => process.exit(1), 10);
     },
     nowMs: () => performance.now(),
+    membersChanged: () => syncBridgePeers(),
   }, init.snapshotEntries);
+  /** Members in other processes are bridge peers: dialled at their listener, or answered. */
+  const syncBridgePeers = (): void => {
+    if (bridge === null) return;
+    const known = new Set(bridge.peers());
+    const members = node.memberAddresses();
+    for (const m of members) {
+      if (m.id === init.id || known.has(m.id) || m.remote !== true) continue;
+      const address = m.bridgeHost !== undefined && m.bridgePort !== undefined
+        ? { host: m.bridgeHost, port: m.bridgePort } : null;
+      bridge.addPeer(m.id, address);
+      log(`bridge: member ${m.id} is in another process` +
+        (address === null ? '; answering on its connections' : `; dialling ${m.bridgeHost}:${m.bridgePort}`));
+    }
+    const dialled = new Set(init.bridge!.peers.map((p) => p.id));
+    for (const id of known) {
+      if (!dialled.has(id) && !members.some((m) => m.id === id)) bridge.removePeer(id);
+    }
+  };
   transport.onMessages((_from, messages) => node.receive(messages));
   // Addresses: the snapshot's book (as of its index), updated by the ConfChange entries
   // replayed after it; what we were told at start overrides both (the in-process cluster may
   // have moved its workers to new ports).
   if (envelope.book !== null) node.members.replace(envelope.book);
   node.members.pin(init.members);
+  syncBridgePeers();
   const members = () => node.memberAddresses();
   const backend = new NodeBackend(node, transport, members, {
     forward: init.forward, leaderWaitMs: 2000, forwardTimeoutMs: 5000, forwardPendingMax: 16_384,
@@ -135,7 +162,7 @@ export function startNodeRuntime(init: NodeWorkerInit, post: (e: NodeEvent) => v
       };
     },
     async connectPeer(peer: number, port: MessagePort) {
-      transport.connect(peer, port);
+      channels.connect(peer, port);
     },
     async setLinkFaults(faults: LinkFaults) {
       transport.setFaultRules(faults);
@@ -192,4 +219,24 @@ export function confChangeOf(change: MemberChangeRequest): ConfChange {
     case 'remove':
       return { type: ConfChangeType.RemoveNode, nodeId: change.id, context: new Uint8Array(0) };
   }
+}
+
+async function startBridge(
+  init: NodeWorkerInit, random: Prng, log: (text: string) => void,
+): Promise<TcpTransport> {
+  const b = init.bridge!;
+  const peers: Record<number, { host: string; port: number }> = {};
+  for (const p of b.peers) {
+    if (p.id !== init.id && p.bridgeHost !== undefined && p.bridgePort !== undefined) {
+      peers[p.id] = { host: p.bridgeHost, port: p.bridgePort };
+    }
+  }
+  const tcp = await TcpTransport.start({
+    id: init.id, clusterId: init.clusterId, secret: b.secret, random: () => random.nextFloat(),
+    listen: b.listenPort !== null, listenHost: b.listenHost, listenPort: b.listenPort ?? 0,
+    peers, log: (line) => log(`bridge: ${line}`),
+  });
+  const address = tcp.address();
+  if (address !== null) log(`bridge listening on ${address.host}:${address.port}`);
+  return tcp;
 }
