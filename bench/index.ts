@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   wal: () => import('./wal.js'),
   cluster: () => import('./cluster.js'),
   codec: () => import('./codec.js'),
+  compare: () => import('./compare.js'),
 };
 
 async function main(): Promise<void> {
