@@ -11,19 +11,11 @@
  * Prints figures; asserts nothing.
  */
 import { BTree } from '../src/btree/index.js';
+import { seededRandom as prng } from '../src/raft/index.js';
 
 const KEY_BYTES = 16;
 const VALUE_BYTES = 100;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, n: number): Uint8Array {
   const out = new Uint8Array(n);

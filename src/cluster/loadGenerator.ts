@@ -12,6 +12,7 @@
 import { assert } from '../codec/assert.js';
 import { kv, type HistoryRecorder, type KvOp, type KvResult } from '../check/index.js';
 import { RespClient, RespReplyError } from './respClient.js';
+import { seededRandom } from '../raft/index.js';
 
 export interface LoadOptions {
   host: string;
@@ -58,16 +59,6 @@ export interface OpRecord {
 const notApplied = /^(TRYAGAIN|MOVED|CLUSTERDOWN)/;
 const latenciesPerBucketMax = 100_000;
 
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class LoadGenerator {
   readonly options: LoadOptions;

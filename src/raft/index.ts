@@ -7,7 +7,7 @@ export type { RaftConfig, RaftLogger, ResolvedRaftConfig } from './config.js';
 export { validateConfig, DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES, DEFAULT_MAX_UNCOMMITTED_ENTRIES_BYTES } from './config.js';
 export type { RaftStorage } from './storage.js';
 export { MemoryStorage } from './storage.js';
-export { Prng } from './prng.js';
+export { Prng, seededRandom } from './prng.js';
 export {
   ProposalDroppedError,
   NotLeaderError,

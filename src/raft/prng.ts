@@ -70,3 +70,13 @@ export class Prng {
     return new Prng(hi * TWO_POW_32 + this.nextU32());
   }
 }
+
+/**
+ * A seeded `() => number` in [0, 1) for the many places that take a plain random function
+ * (fault filters, simulated disks, load generators, property tests): one generator for the
+ * whole project, so a seed means the same thing everywhere.
+ */
+export function seededRandom(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.nextFloat();
+}

@@ -13,7 +13,7 @@ export {
 export {
   FsError, NodeFileSystem, errorCode, joinPath, type FileHandle, type FileSystem,
 } from './fs.js';
-export { SimFileSystem, seededRandom, type CrashMode, type SimFileSystemOptions } from './simFileSystem.js';
+export { SimFileSystem, type CrashMode, type SimFileSystemOptions } from './simFileSystem.js';
 export { FaultyFileSystem } from './faultyFileSystem.js';
 export type { FaultOptions, WriteFaultOptions } from './faults.js';
 export {

@@ -21,6 +21,7 @@ import { assert } from '../codec/assert.js';
 import { FaultPlan, type FaultOptions, type WriteFaultOptions } from './faults.js';
 import { FsError, type FileHandle, type FileSystem } from './fs.js';
 import * as path from 'node:path';
+import { seededRandom } from '../raft/prng.js';
 
 export type CrashMode = 'lose' | 'torn' | 'garbage' | 'random';
 
@@ -50,17 +51,6 @@ class SimFileHandle implements FileHandle {
   ) {}
 }
 
-/** A small seeded PRNG (mulberry32) for when the caller gives a seed and no function. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SimFileSystemOptions {
   /** Uniform in [0, 1). Takes precedence over `seed`. */

@@ -12,6 +12,7 @@ import {
   ValueTooLargeError,
   type ReadView,
 } from '../../src/btree/index.js';
+import { seededRandom as prng } from '../../src/raft/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
@@ -133,17 +134,6 @@ describe('B+ tree against a sorted Map model', () => {
   });
 });
 
-/** Seeded PRNG (mulberry32) so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('deep trees', () => {
   it.each([1, 2])('grows to height >= 4 and shrinks back to empty (seed %i)', (seed) => {

@@ -11,6 +11,7 @@ import {
   type OpOutcome,
   type Operation,
 } from '../../src/check/index.js';
+import { seededRandom } from '../../src/raft/index.js';
 
 export type Outcome = KvResult | 'failed' | 'unknown';
 
@@ -25,17 +26,8 @@ export function history(rows: Row[]): Operation[] {
   });
 }
 
-/** A small deterministic PRNG (mulberry32) so generated histories replay from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so generated histories replay from a seed. */
+export const prng = seededRandom;
 
 export interface GeneratedOp {
   op: KvOp;

@@ -7,21 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RespDecoder, RespProtocolError } from '../../src/server/respDecoder.js';
 import { rawExchange, startMemoryServer, type Running } from './serverHelpers.js';
+import { seededRandom as prng } from '../../src/raft/index.js';
 
 const allowed = new RegExp('^ERR Protocol error: (invalid multibulk length|invalid bulk length'
   + '|too big inline request|too big mbulk count string|too big bulk count string'
   + "|unbalanced quotes in request|expected '\\$', got '[\\s\\S]')$");
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function frame(rand: () => number): Buffer {
   const int = (n: number): number => Math.floor(rand() * n);
