@@ -30,9 +30,13 @@ export const keyHelp: [string, string][] = [
   ['s', 'slow disk (+50 ms per fsync) on/off'],
   ['t', 'transfer leadership to the selected node'],
   ['l', 'load generator on/off'],
+  ['a / m / x', 'add a learner / promote the selected / remove it'],
   ['?', 'this help'],
   ['q', 'quit (stops the cluster cleanly)'],
 ];
+
+const footerKeys = 's slow disk  t transfer  l load  a/m/x add/promote/remove  ? help  ' +
+  'q quit';
 
 function pad(value: string | number, width: number): string {
   const text = String(value);
@@ -135,6 +139,9 @@ export function App({ control, refreshMs = 250, rows }: AppProps) {
     else if (input === 's') act(`slow disk node ${id}`, () => control.toggleSlowDisk(id));
     else if (input === 't') act(`transfer to node ${id}`, () => control.transferLeader(id));
     else if (input === 'l') act('load', () => control.toggleLoad());
+    else if (input === 'a') act('add a learner', () => control.addLearner());
+    else if (input === 'm') act(`promote node ${id}`, () => control.promote(id));
+    else if (input === 'x') act(`remove node ${id}`, () => control.removeMember(id));
     else if (input === '?') setShowHelp((v) => !v);
     else if (input === 'q') exit();
   };
@@ -197,7 +204,7 @@ export function App({ control, refreshMs = 250, rows }: AppProps) {
       <Text wrap="truncate" dimColor>
         1-9/↑↓ select  k kill  r restart  p partition  h heal  d delay
       </Text>
-      <Text wrap="truncate" dimColor>s slow disk  t transfer  l load  ? help  q quit</Text>
+      <Text wrap="truncate" dimColor>{footerKeys}</Text>
     </Box>
   );
 }

@@ -89,6 +89,18 @@ export class ClusterUiControl implements UiControl {
     return this.cluster.transferLeader(to);
   }
 
+  async addLearner(): Promise<void> {
+    await this.cluster.addLearner();
+  }
+
+  promote(id: number): Promise<void> {
+    return this.cluster.promote(id);
+  }
+
+  removeMember(id: number): Promise<void> {
+    return this.cluster.removeMember(id);
+  }
+
   async toggleLoad(): Promise<void> {
     if (this.load_ === null) {
       this.load_ = new LoadGenerator({

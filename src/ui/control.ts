@@ -57,4 +57,10 @@ export interface UiControl {
   toggleSlowDisk(id: number): Promise<void>;
   transferLeader(to: number): Promise<void>;
   toggleLoad(): Promise<void>;
+  /** Membership: start a new node and add it as a learner. */
+  addLearner(): Promise<void>;
+  /** Membership: make the learner `id` a voter. */
+  promote(id: number): Promise<void>;
+  /** Membership: remove `id` from the cluster (the leader too: it steps down). */
+  removeMember(id: number): Promise<void>;
 }

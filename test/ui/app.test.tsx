@@ -71,6 +71,9 @@ class FakeControl implements UiControl {
   toggleSlowDisk(id: number) { return this.record(`slowdisk ${id}`); }
   transferLeader(id: number) { return this.record(`transfer ${id}`); }
   toggleLoad() { return this.record('load'); }
+  addLearner() { return this.record('add'); }
+  promote(id: number) { return this.record(`promote ${id}`); }
+  removeMember(id: number) { return this.record(`remove ${id}`); }
 }
 
 const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
@@ -118,8 +121,11 @@ describe('UI rendering', () => {
     await press('\u001B[A', 6); // up arrow: node 2
     await press('t', 7);
     await press('l', 8);
+    await press('a', 9);
+    await press('m', 10);
+    await press('3x', 11);
     expect(control.calls).toEqual(['kill 1', 'restart 2', 'isolate 3', 'heal', 'delay',
-      'slowdisk 3', 'transfer 2', 'load']);
+      'slowdisk 3', 'transfer 2', 'load', 'add', 'promote 2', 'remove 3']);
     ui.unmount();
   });
 
