@@ -30,13 +30,20 @@ export interface BackendOptions {
   offThreadScan?: (tree: BTree, options: ScanOptions) => Promise<ScanResult>;
 }
 
-const leaderWatchMs = 20;
+/** Requests waiting for a leader to be elected, at most. */
+const leaderWaitersMax = 16_384;
+
+interface LeaderWaiter {
+  resolve(leader: NodeId): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export class NodeBackend implements KvBackend {
   private readonly forwarder: Forwarder;
-  /** Checks for a leader change every tick-ish to fail forwards pending at the old leader. */
-  private readonly leaderWatch: ReturnType<typeof setInterval>;
-  private lastLeader = 0;
+  /** Requests waiting for a leader; woken by the node's leader-change notification. */
+  private readonly leaderWaiters = new Set<LeaderWaiter>();
+  private readonly unsubscribe: () => void;
   admin?: (args: Uint8Array[]) => Promise<ReplyValue>;
 
   constructor(
@@ -48,15 +55,18 @@ export class NodeBackend implements KvBackend {
     this.forwarder = new Forwarder(transport, {
       pendingMax: options.forwardPendingMax, timeoutMs: options.forwardTimeoutMs,
     }, (request) => this.serveLocally(request));
-    this.leaderWatch = setInterval(() => this.watchLeader(), leaderWatchMs);
-    this.leaderWatch.unref();
+    this.unsubscribe = node.onLeaderChange((leader) => this.onLeaderChange(leader));
   }
 
-  private watchLeader(): void {
-    const leader = this.node.currentLeader;
-    if (leader === this.lastLeader) return;
-    this.lastLeader = leader;
+  /** Forwards pending at the old leader fail at once; requests waiting for a leader go on. */
+  private onLeaderChange(leader: NodeId): void {
     this.forwarder.failPendingNotTo(leader);
+    if (leader === 0) return;
+    for (const waiter of this.leaderWaiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(leader);
+    }
+    this.leaderWaiters.clear();
   }
 
   // ---- KvBackend -----------------------------------------------------------------------------
@@ -167,17 +177,25 @@ export class NodeBackend implements KvBackend {
     }
   }
 
-  private async waitForLeader(): Promise<NodeId> {
-    const deadline = Date.now() + this.options.leaderWaitMs;
-    for (;;) {
-      const leader = this.node.currentLeader;
-      if (leader !== 0) return leader;
-      if (Date.now() >= deadline) {
-        throw new TryAgainError(`no leader elected within ${this.options.leaderWaitMs} ms ` +
-          '(an election is in progress or a quorum is unreachable); retry');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+  private waitForLeader(): Promise<NodeId> {
+    const leader = this.node.currentLeader;
+    if (leader !== 0) return Promise.resolve(leader);
+    if (this.leaderWaiters.size >= leaderWaitersMax) {
+      return Promise.reject(new TryAgainError(`${this.leaderWaiters.size} requests are ` +
+        'already waiting for a leader to be elected; retry shortly'));
     }
+    return new Promise((resolve, reject) => {
+      const waiter: LeaderWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.leaderWaiters.delete(waiter);
+          reject(new TryAgainError(`no leader elected within ${this.options.leaderWaitMs} ms ` +
+            '(an election is in progress or a quorum is unreachable); retry'));
+        }, this.options.leaderWaitMs),
+      };
+      this.leaderWaiters.add(waiter);
+    });
   }
 
   private async serveLocally(request: ForwardRequest): Promise<ForwardAnswer> {
@@ -201,7 +219,12 @@ export class NodeBackend implements KvBackend {
   }
 
   close(reason: Error): void {
-    clearInterval(this.leaderWatch);
+    this.unsubscribe();
+    for (const waiter of this.leaderWaiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(reason);
+    }
+    this.leaderWaiters.clear();
     this.forwarder.close(reason);
   }
 }

@@ -144,6 +144,7 @@ export class RaftNode {
   private paused = false;
   private stopped: Error | null = null;
   readonly latency = new LatencyWindow();
+  private readonly leaderListeners = new Set<(leader: NodeId) => void>();
 
   constructor(
     private readonly raft: RawNode,
@@ -174,14 +175,9 @@ export class RaftNode {
 
   receive(messages: Message[]): void {
     if (this.paused || this.stopped) return;
-    for (const m of messages) {
-      try {
-        this.raft.step(m);
-      } catch (error) {
-        // A message from a removed or unknown peer is dropped by Raft; anything else is a bug.
-        this.hooks.log(`dropped message ${MessageType[m.type]} from ${m.from}: ${(error as Error).message}`);
-      }
-    }
+    // RawNode.step drops what it cannot accept (a forwarded proposal it refuses, a message of
+    // a local type); anything it throws is a bug and crashes this worker (STYLE.md).
+    for (const m of messages) this.raft.step(m);
     this.schedule();
   }
 
@@ -311,8 +307,10 @@ export class RaftNode {
       // A leader's appends vouch for nothing about its own disk: they may leave before its
       // fsync (Raft thesis §10.2.1), so the followers' fsyncs overlap the leader's. The
       // leader counts itself in the commit quorum only in advance(), after the fsync below.
-      const early = messages.filter((m) => leaderEarlyTypes.has(m.type));
-      messages = messages.filter((m) => !leaderEarlyTypes.has(m.type));
+      const early: Message[] = [];
+      const late: Message[] = [];
+      for (const m of messages) (leaderEarlyTypes.has(m.type) ? early : late).push(m);
+      messages = late;
       this.sendMessages(early);
     }
     // Committed entries are durable on a quorum, and on a leader already on its own disk
@@ -358,9 +356,17 @@ export class RaftNode {
     const wasLeader = this.role === 'leader';
     if (role !== this.role) this.hooks.log(describeRoleChange(role, leader, this.term));
     else if (leader !== this.leader && leader !== 0) this.hooks.log(`node ${leader} is the leader`);
+    const leaderChanged = leader !== this.leader;
     this.role = role;
     this.leader = leader;
     if (wasLeader && role !== 'leader') this.failAllPending();
+    if (leaderChanged) for (const listener of this.leaderListeners) listener(leader);
+  }
+
+  /** Calls `listener` with the new leader (0: none known) each time it changes. */
+  onLeaderChange(listener: (leader: NodeId) => void): () => void {
+    this.leaderListeners.add(listener);
+    return () => this.leaderListeners.delete(listener);
   }
 
   /** Leadership was lost: writes in flight may still commit under the new leader, or not. */

@@ -9,7 +9,7 @@
 import { assert } from '../codec/assert.js';
 import { CodecError, decodeSnapshot, encodeSnapshot } from '../codec/index.js';
 import type { Snapshot } from '../codec/types.js';
-import { crc32, joinPath, readWhole, type FileSystem } from '../wal/index.js';
+import { crc32, joinPath, readWhole, writeFileDurably, type FileSystem } from '../wal/index.js';
 import { StorageCorruptionError } from './errors.js';
 
 const SNAP_MAGIC = 0x504e5348; // "HSNP" as a little-endian u32
@@ -44,13 +44,7 @@ export function writeSnapFile(fs: FileSystem, snapDir: string, snapshot: Snapsho
   const file = joinPath(snapDir, snapFileName(term, index));
   const tmp = `${file}.tmp`;
   if (fs.exists(tmp)) fs.unlink(tmp);
-  const handle = fs.create(tmp);
-  try {
-    fs.pwrite(handle, bytes, 0);
-    fs.fsync(handle);
-  } finally {
-    fs.close(handle);
-  }
+  writeFileDurably(fs, tmp, bytes);
   fs.rename(tmp, file);
   fs.fsyncDir(snapDir);
   return file;

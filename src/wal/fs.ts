@@ -94,6 +94,17 @@ function fdOf(file: FileHandle): number {
 }
 
 /** The real file system (node:fs, synchronous calls). */
+/** Creates `file` holding exactly `bytes` and fsyncs it (the caller fsyncs the directory). */
+export function writeFileDurably(fs: FileSystem, file: string, bytes: Uint8Array): void {
+  const handle = fs.create(file);
+  try {
+    fs.pwrite(handle, bytes, 0);
+    fs.fsync(handle);
+  } finally {
+    fs.close(handle);
+  }
+}
+
 export class NodeFileSystem implements FileSystem {
   open(filePath: string): FileHandle {
     return new NodeFileHandle(filePath, nodeFs.openSync(filePath, 'r+'));

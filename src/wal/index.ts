@@ -11,7 +11,8 @@ export {
   WalCorruptionError, WalFailedError, WalOptionsError, WalRecordTooLargeError, WalWriteError,
 } from './errors.js';
 export {
-  FsError, NodeFileSystem, errorCode, joinPath, type FileHandle, type FileSystem,
+  FsError, NodeFileSystem, errorCode, joinPath, writeFileDurably, type FileHandle,
+  type FileSystem,
 } from './fs.js';
 export { SimFileSystem, type CrashMode, type SimFileSystemOptions } from './simFileSystem.js';
 export { FaultyFileSystem } from './faultyFileSystem.js';

@@ -12,7 +12,7 @@
  * the loop is bounded anyway).
  */
 import { assert } from '../codec/assert.js';
-import type { FileSystem } from './fs.js';
+import { writeFileDurably, type FileSystem } from './fs.js';
 import { analyzeWal, readWhole, type WalAnalysis, type WalProblem } from './recovery.js';
 
 export interface RepairAction {
@@ -111,13 +111,7 @@ function zeroRange(fs: FileSystem, file: string, from: number, to: number, keep:
       const cut = new Uint8Array(bytes);
       fs.pread(handle, cut, from);
       brokenFile = freeName(fs, `${file}.broken`);
-      const out = fs.create(brokenFile);
-      try {
-        fs.pwrite(out, cut, 0);
-        fs.fsync(out);
-      } finally {
-        fs.close(out);
-      }
+      writeFileDurably(fs, brokenFile, cut);
     }
     if (bytes > 0) fs.pwrite(handle, new Uint8Array(bytes), from);
     fs.fdatasync(handle);
