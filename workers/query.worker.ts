@@ -6,7 +6,7 @@
  */
 import { BTree, encodeSnapshot, type BTreeHandle } from '../src/btree/index.js';
 import { scanView } from '../src/node/scan.js';
-import type { ScanOptions, ScanResult } from '../src/node/kv/index.js';
+import type { ScanOptions, ScanResult } from '../src/kv/index.js';
 
 export type QueryTask =
   | { kind: 'snapshot'; handle: BTreeHandle }

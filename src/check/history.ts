@@ -13,12 +13,12 @@
  * past the latest time seen), so a single-threaded harness can record without any clock.
  */
 import { assert } from '../codec/assert.js';
-import type { KvOp, KvResult } from './kv.js';
+import type { ModelOp, ModelResult } from './kv.js';
 
 export type OpId = number & { readonly __brand: 'OpId' };
 
 export type OpOutcome =
-  | { kind: 'ok'; result: KvResult }
+  | { kind: 'ok'; result: ModelResult }
   | { kind: 'failed' }
   | { kind: 'unknown' };
 
@@ -27,7 +27,7 @@ export interface Operation {
   readonly id: OpId;
   /** For reports only; the checker does not assume one pending operation per client. */
   readonly clientId: number;
-  readonly op: KvOp;
+  readonly op: ModelOp;
   readonly invokeTime: number;
   /** null when never completed. For 'unknown' the checker treats it as +infinity. */
   readonly completeTime: number | null;
@@ -54,7 +54,7 @@ const operationCountMaxDefault = 1_000_000;
 interface MutableOperation {
   id: OpId;
   clientId: number;
-  op: KvOp;
+  op: ModelOp;
   invokeTime: number;
   completeTime: number | null;
   outcome: OpOutcome | null; // null = pending
@@ -76,7 +76,7 @@ export class HistoryRecorder {
   }
 
   /** Records the start of `op` by `clientId`; returns the id to complete it with. */
-  invoke(clientId: number, op: KvOp, time?: number): OpId {
+  invoke(clientId: number, op: ModelOp, time?: number): OpId {
     if (this.records.length >= this.operationCountMax) {
       throw new HistoryFullError(
         `history is full: ${this.operationCountMax} operations recorded; ` +
@@ -196,7 +196,7 @@ function parseOperation(v: unknown, where: string): Operation {
   const operation = {
     id: id as OpId,
     clientId: clientId as number,
-    op: op as KvOp,
+    op: op as ModelOp,
     invokeTime,
     completeTime,
     outcome: outcome as OpOutcome,
@@ -228,7 +228,7 @@ function isNullableString(v: unknown): v is string | null {
   return v === null || typeof v === 'string';
 }
 
-function validateOp(op: KvOp, where: string): void {
+function validateOp(op: ModelOp, where: string): void {
   const o = op as unknown as Record<string, unknown>;
   if (typeof o.key !== 'string') throw new HistoryError(`${where}: op.key must be a string`);
   switch (op.kind) {
@@ -249,7 +249,7 @@ function validateOp(op: KvOp, where: string): void {
   }
 }
 
-function validateOutcome(op: KvOp, outcome: OpOutcome, where: string): void {
+function validateOutcome(op: ModelOp, outcome: OpOutcome, where: string): void {
   const kind = (outcome as { kind: unknown }).kind;
   if (kind === 'failed' || kind === 'unknown') return;
   if (kind !== 'ok') throw new HistoryError(`${where}: unknown outcome ${JSON.stringify(kind)}`);

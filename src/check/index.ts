@@ -5,12 +5,12 @@
  */
 export {
   kv,
-  applyKvOp,
+  applyModelOp,
   describeKvOp,
   describeKvResult,
-  type KvOp,
-  type KvOpKind,
-  type KvResult,
+  type ModelOp,
+  type ModelOpKind,
+  type ModelResult,
 } from './kv.js';
 export {
   HistoryRecorder,

@@ -7,7 +7,7 @@
  */
 
 /** An operation as the client invoked it. */
-export type KvOp =
+export type ModelOp =
   | { kind: 'get'; key: string }
   | { kind: 'put'; key: string; value: string }
   | { kind: 'del'; key: string }
@@ -15,26 +15,26 @@ export type KvOp =
   | { kind: 'cas'; key: string; expected: string | null; value: string };
 
 /** What the system answered; `kind` repeats the op's kind so a mismatch is caught. */
-export type KvResult =
+export type ModelResult =
   | { kind: 'get'; value: string | null }
   | { kind: 'put' }
   /** DEL returns a count of 0 or 1: whether the key existed. */
   | { kind: 'del'; existed: boolean }
   | { kind: 'cas'; swapped: boolean };
 
-export type KvOpKind = KvOp['kind'];
+export type ModelOpKind = ModelOp['kind'];
 
 /** Shorthand constructors, so harnesses and tests read like the commands they issue. */
 export const kv = {
-  get: (key: string): KvOp => ({ kind: 'get', key }),
-  put: (key: string, value: string): KvOp => ({ kind: 'put', key, value }),
-  del: (key: string): KvOp => ({ kind: 'del', key }),
-  cas: (key: string, expected: string | null, value: string): KvOp =>
+  get: (key: string): ModelOp => ({ kind: 'get', key }),
+  put: (key: string, value: string): ModelOp => ({ kind: 'put', key, value }),
+  del: (key: string): ModelOp => ({ kind: 'del', key }),
+  cas: (key: string, expected: string | null, value: string): ModelOp =>
     ({ kind: 'cas', key, expected, value }),
-  getResult: (value: string | null): KvResult => ({ kind: 'get', value }),
-  putResult: (): KvResult => ({ kind: 'put' }),
-  delResult: (existed: boolean): KvResult => ({ kind: 'del', existed }),
-  casResult: (swapped: boolean): KvResult => ({ kind: 'cas', swapped }),
+  getResult: (value: string | null): ModelResult => ({ kind: 'get', value }),
+  putResult: (): ModelResult => ({ kind: 'put' }),
+  delResult: (existed: boolean): ModelResult => ({ kind: 'del', existed }),
+  casResult: (swapped: boolean): ModelResult => ({ kind: 'cas', swapped }),
 } as const;
 
 /**
@@ -42,10 +42,10 @@ export const kv = {
  * the op must produce and the next state. The checker uses an interned, integer form of this
  * (keySearch.ts); this one is the readable reference, used by tests and by describe().
  */
-export function applyKvOp(
+export function applyModelOp(
   state: string | null,
-  op: KvOp,
-): { result: KvResult; next: string | null } {
+  op: ModelOp,
+): { result: ModelResult; next: string | null } {
   switch (op.kind) {
     case 'get':
       return { result: { kind: 'get', value: state }, next: state };
@@ -69,7 +69,7 @@ function quote(s: string | null): string {
 }
 
 /** `put("k", "v")`, `cas("k", nil → "v")`: for messages. */
-export function describeKvOp(op: KvOp): string {
+export function describeKvOp(op: ModelOp): string {
   switch (op.kind) {
     case 'get':
       return `get(${quote(op.key)})`;
@@ -82,7 +82,7 @@ export function describeKvOp(op: KvOp): string {
   }
 }
 
-export function describeKvResult(result: KvResult): string {
+export function describeKvResult(result: ModelResult): string {
   switch (result.kind) {
     case 'get':
       return quote(result.value);

@@ -4,7 +4,7 @@
  * words the replies. Replies are Redis-shaped: +OK, a bulk string for STATUS and HELP, and
  * -ERR with what went wrong and what to type instead.
  */
-import type { ReplyValue } from '../node/kv/backend.js';
+import type { ReplyValue } from '../kv/backend.js';
 import type { NodeStatus } from '../node/control.js';
 import type { Cluster } from './cluster.js';
 import { describeFaults } from './faults.js';

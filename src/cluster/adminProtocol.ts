@@ -7,7 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { assert } from '../codec/assert.js';
-import type { ReplyValue } from '../node/kv/backend.js';
+import type { ReplyValue } from '../kv/backend.js';
 
 export interface AdminRequest {
   kind: 'admin';

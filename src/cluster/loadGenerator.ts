@@ -10,7 +10,7 @@
  * anything else (a dropped connection, a timeout, another -ERR) is 'unknown'.
  */
 import { assert } from '../codec/assert.js';
-import { kv, type HistoryRecorder, type KvOp, type KvResult } from '../check/index.js';
+import { kv, type HistoryRecorder, type ModelOp, type ModelResult } from '../check/index.js';
 import { RespClient, RespReplyError } from './respClient.js';
 import { seededRandom } from '../raft/index.js';
 
@@ -154,7 +154,7 @@ export class LoadGenerator {
       const value = `c${clientId}-${seq}`;
       const roll = random();
       const seen = lastSeen.get(key);
-      const op: KvOp = roll >= 0.4 && roll < 0.7 ? kv.get(key)
+      const op: ModelOp = roll >= 0.4 && roll < 0.7 ? kv.get(key)
         : roll >= 0.7 && seen !== undefined ? kv.cas(key, seen, value) : kv.put(key, value);
       const outcome = await this.perform(client, clientId, op);
       if (outcome.result?.kind === 'get' && outcome.result.value !== null) {
@@ -169,13 +169,13 @@ export class LoadGenerator {
   }
 
   private async perform(
-    client: RespClient, clientId: number, op: KvOp,
-  ): Promise<{ outcome: LoadOutcome; result?: KvResult }> {
+    client: RespClient, clientId: number, op: ModelOp,
+  ): Promise<{ outcome: LoadOutcome; result?: ModelResult }> {
     const history = this.options.history;
     const invokeMs = performance.now();
     const id = history?.invoke(clientId, op, invokeMs);
     let outcome: LoadOutcome;
-    let result: KvResult | undefined;
+    let result: ModelResult | undefined;
     try {
       result = await execute(client, op);
       outcome = 'ok';
@@ -207,7 +207,7 @@ export class LoadGenerator {
   }
 }
 
-async function execute(client: RespClient, op: KvOp): Promise<KvResult> {
+async function execute(client: RespClient, op: ModelOp): Promise<ModelResult> {
   switch (op.kind) {
     case 'put':
       await client.call('SET', op.key, op.value);

@@ -1,5 +1,5 @@
 /**
- * NodeBackend: the KvBackend (src/node/kv/backend.ts) of one Raft node, used by its RESP
+ * NodeBackend: the KvBackend (src/kv/backend.ts) of one Raft node, used by its RESP
  * server. On the leader, writes are proposed through Raft and linearizable reads wait for a
  * ReadIndex round; on a follower they are forwarded to the leader (or refused with the
  * leader's address when forwarding is off, which the server turns into -MOVED). 'local' reads
@@ -12,7 +12,7 @@ import {
   NotLeaderError, TryAgainError, type KvBackend, type KvOp, type KvResult,
   type PeerInfo, type ReadOptions, type ReplyValue, type RoleInfo, type ScanOptions,
   type ScanResult,
-} from './kv/index.js';
+} from '../kv/index.js';
 import type { PeerAddress } from './control.js';
 import type { RaftNode } from './node.js';
 import { Forwarder, type ForwardAnswer, type ForwardRequest } from './forwarding.js';
@@ -160,7 +160,7 @@ export class NodeBackend implements KvBackend {
   /** Serves on the leader; forwards from a follower; -MOVED when forwarding is off. */
   private async route(request: ForwardRequest): Promise<ForwardAnswer> {
     const leader = await this.waitForLeader();
-    if (leader === this.node.id) return this.serveLocally(request);
+    if (leader === this.node.id) return this.serveHere(request);
     if (!this.options.forward) {
       const address = this.members().find((m) => m.id === leader);
       throw new NotLeaderError(leader, address && { host: address.host, port: address.port });
@@ -169,9 +169,25 @@ export class NodeBackend implements KvBackend {
       return await this.forwarder.forward(leader, request);
     } catch (error) {
       // The leader we forwarded to lost leadership before serving: nothing was applied.
-      const name = (error as Error).name;
-      if (name === 'NodeNotLeaderError' || name === 'NotLeaderError') {
+      if (error instanceof NotLeaderError) {
         throw new TryAgainError(`leadership moved away from node ${leader} while forwarding; retry`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A client of this node, served here as the leader. If leadership moves before its request
+   * is proposed, a forwarding node says "retry" (the retry is forwarded to the new leader);
+   * only with forwarding off is the client redirected.
+   */
+  private async serveHere(request: ForwardRequest): Promise<ForwardAnswer> {
+    try {
+      return await this.serveLocally(request);
+    } catch (error) {
+      if (error instanceof NotLeaderError && this.options.forward) {
+        throw new TryAgainError(`leadership moved to node ${error.leaderId} before the request ` +
+          'was proposed; retry');
       }
       throw error;
     }

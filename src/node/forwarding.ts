@@ -8,10 +8,13 @@
  * that times out has an unknown outcome (the leader may have applied it).
  */
 import { deserialize, serialize } from 'node:v8';
+import { AssertionError } from '../codec/assert.js';
 import type { NodeId } from '../codec/types.js';
 import type { Transport } from '../transport/index.js';
-import type { KvOp, KvResult, ScanOptions, ScanResult } from './kv/index.js';
-import { OutcomeUnknownError, OverloadedError, RetryableError } from './errors.js';
+import type { KvOp, KvResult, ScanOptions, ScanResult } from '../kv/index.js';
+import {
+  errorFromName, OutcomeUnknownError, OverloadedError, TryAgainError,
+} from '../kv/index.js';
 
 export type ForwardRequest =
   | { method: 'write'; op: KvOp }
@@ -43,10 +46,7 @@ export interface ForwarderOptions {
 
 /** Rebuilds a remote error with its class name so the RESP layer maps it the same way. */
 function remoteError(reply: Extract<ForwardReply, { ok: false }>): Error {
-  const error = new Error(reply.message);
-  error.name = reply.name;
-  if (reply.leaderId !== undefined) (error as Error & { leaderId: number }).leaderId = reply.leaderId;
-  return error;
+  return errorFromName(reply.name, reply.message, reply.leaderId);
 }
 
 export class Forwarder {
@@ -79,7 +79,7 @@ export class Forwarder {
         reject(isWrite
           ? new OutcomeUnknownError(`no answer from leader node ${leader} within ` +
             `${this.options.timeoutMs} ms; the write may or may not have taken effect`)
-          : new RetryableError(`no answer from leader node ${leader} within ` +
+          : new TryAgainError(`no answer from leader node ${leader} within ` +
             `${this.options.timeoutMs} ms; retry`));
       }, this.options.timeoutMs);
       this.pending.set(id, { resolve, reject, timer, isWrite, leader });
@@ -87,7 +87,7 @@ export class Forwarder {
       if (!sent) {
         this.pending.delete(id);
         clearTimeout(timer);
-        reject(new RetryableError(`cannot reach leader node ${leader} to forward the request; retry`));
+        reject(new TryAgainError(`cannot reach leader node ${leader} to forward the request; retry`));
       }
     });
   }
@@ -98,8 +98,13 @@ export class Forwarder {
       const request = deserialize(payload) as ForwardRequest;
       reply = { ok: true, value: await this.serve(request) };
     } catch (error) {
-      const e = error as Error & { leaderId?: number; leader?: number };
-      reply = { ok: false, name: e.name, message: e.message, leaderId: e.leaderId ?? e.leader };
+      // A bug on the leader is the leader's to crash on, never a reply (fail-stop).
+      if (error instanceof AssertionError || !(error instanceof Error)) {
+        queueMicrotask(() => { throw error; });
+        return;
+      }
+      const e = error as Error & { leaderId?: number };
+      reply = { ok: false, name: e.name, message: e.message, leaderId: e.leaderId };
     }
     this.transport.sendForward(from, 'forward-reply', requestId, new Uint8Array(serialize(reply)));
   }
@@ -133,7 +138,7 @@ export class Forwarder {
       pending.reject(pending.isWrite
         ? new OutcomeUnknownError(`leadership moved away from node ${pending.leader} before it ` +
           'answered a forwarded write; it may or may not have taken effect')
-        : new RetryableError(`leadership moved away from node ${pending.leader} before it ` +
+        : new TryAgainError(`leadership moved away from node ${pending.leader} before it ` +
           'answered a forwarded read; retry'));
     }
   }

@@ -22,11 +22,11 @@ import { ProposalDroppedError } from '../raft/index.js';
 import type { RawNode, Ready } from '../raft/index.js';
 import type { BTree } from '../btree/index.js';
 import type { DiskStorage } from '../storage/index.js';
-import { applyKvOp, decodeKvOp, encodeKvOp, type KvOp, type KvResult } from './kv/index.js';
+import { applyKvOp, decodeKvOp, encodeKvOp, type KvOp, type KvResult } from '../kv/index.js';
 import { decodeProposal, encodeProposal } from './proposal.js';
 import {
-  NodeNotLeaderError, NodeStoppedError, OutcomeUnknownError, OverloadedError, RetryableError,
-} from './errors.js';
+  NodeStoppedError, NotLeaderError, OutcomeUnknownError, OverloadedError, TryAgainError,
+} from '../kv/index.js';
 import { LatencyWindow } from './latency.js';
 import type { MemberStatus, NodeRole, PeerAddress } from './control.js';
 import {
@@ -202,7 +202,7 @@ export class RaftNode {
 
   private refuseWrite(): Error | null {
     if (this.stopped) return new NodeStoppedError(this.stopped.message);
-    if (this.role !== 'leader') return new NodeNotLeaderError(this.leader);
+    if (this.role !== 'leader') return new NotLeaderError(this.leader);
     if (this.writes.size >= this.limits.pendingWritesMax) {
       return new OverloadedError(
         `${this.writes.size} writes are pending on node ${this.id} (limit ` +
@@ -218,7 +218,7 @@ export class RaftNode {
    */
   readBarrier(): Promise<void> {
     if (this.stopped) return Promise.reject(new NodeStoppedError(this.stopped.message));
-    if (this.role !== 'leader') return Promise.reject(new NodeNotLeaderError(this.leader));
+    if (this.role !== 'leader') return Promise.reject(new NotLeaderError(this.leader));
     if (this.pendingReadCount() >= this.limits.pendingReadsMax) {
       return Promise.reject(new OverloadedError(
         `${this.pendingReadCount()} linearizable reads are pending on node ${this.id}; retry`));
@@ -275,22 +275,33 @@ export class RaftNode {
     try {
       this.raft.proposeBatch(datas);
     } catch (error) {
-      // Dropped (not leader any more, or a transfer in progress): none entered the log.
-      for (const { seq } of queue) {
-        this.failWrite(seq, new RetryableError(`write not accepted: ${(error as Error).message}; ` +
-          `retry (leader: ${this.leader || 'unknown'})`));
-      }
+      // Only a refusal is expected (leadership lost, a transfer in progress): none entered the
+      // log. Anything else is a bug and stops the node.
+      if (!(error instanceof ProposalDroppedError)) throw error;
+      const refusal = refusalOf(error);
+      for (const { seq } of queue) this.failWrite(seq, refusal);
     }
   }
 
+  /** One ReadIndex round carries every read queued since the last pass. */
   private flushReads(): void {
     if (this.readQueue.length === 0) return;
     const ctx = this.nextReadCtx++;
     const context = new Uint8Array(8);
     new DataView(context.buffer).setFloat64(0, ctx, true);
+    try {
+      this.raft.readIndex(context);
+    } catch (error) {
+      // Leadership moved between the read's arrival and this pass (a transfer, an election).
+      if (!(error instanceof ProposalDroppedError)) throw error;
+      const reads = this.readQueue;
+      this.readQueue = [];
+      const refusal = refusalOf(error);
+      for (const read of reads) read.reject(refusal);
+      return;
+    }
     this.readRounds.set(ctx, { reads: this.readQueue, startedMs: this.hooks.nowMs() });
     this.readQueue = [];
-    this.raft.readIndex(context);
   }
 
   private handleReady(rd: Ready): void {
@@ -381,7 +392,7 @@ export class RaftNode {
     this.readQueue = [];
     this.readRounds.clear();
     this.readsAwaitingApply = [];
-    const error = new RetryableError('leadership changed during a linearizable read; retry');
+    const error = new TryAgainError('leadership changed during a linearizable read; retry');
     for (const read of reads) read.reject(error);
     this.failPendingMember(new OutcomeUnknownError('leadership changed before the membership ' +
       'change was applied; it may still take effect: check HARMONY STATUS before retrying'));
@@ -482,7 +493,7 @@ export class RaftNode {
     for (const [ctx, round] of this.readRounds) {
       if (now - round.startedMs < this.limits.readTimeoutMs) continue;
       this.readRounds.delete(ctx);
-      const error = new RetryableError(
+      const error = new TryAgainError(
         `leadership not confirmed within ${this.limits.readTimeoutMs} ms (no quorum?); retry`);
       for (const read of round.reads) read.reject(error);
     }
@@ -518,7 +529,10 @@ export class RaftNode {
   private saveSnapshot(index: number, data: Uint8Array): void {
     // Commit-only HardState changes are not synced (mustSync is false for them), so storage's
     // commit may lag what was applied; a snapshot must not be above the durable commit.
-    this.storage.save(this.raft.status().hardState, []);
+    // A follower's commit may run ahead of what its own WAL holds (entries stepped since the
+    // last pass are not written yet); the durable commit never exceeds the durable log.
+    const hardState = this.raft.status().hardState;
+    this.storage.save({ ...hardState, commit: Math.min(hardState.commit, this.storage.lastIndex()) }, []);
     const confState = this.confStateAt(index);
     const envelope = encodeSnapshotEnvelope(this.members.stateFor(confState), data);
     this.storage.createSnapshot(index, confState, envelope);
@@ -580,7 +594,7 @@ export class RaftNode {
 
   private checkMemberChange(cc: ConfChange): void {
     if (this.stopped) throw new NodeStoppedError(this.stopped.message);
-    if (this.role !== 'leader') throw new NodeNotLeaderError(this.leader);
+    if (this.role !== 'leader') throw new NotLeaderError(this.leader);
     if (this.pendingMember !== null) {
       throw new MembershipError(`a membership change (${ConfChangeType[this.pendingMember.cc.type]} ` +
         `node ${this.pendingMember.cc.nodeId}) is still in progress; wait for it and retry`);
@@ -688,6 +702,15 @@ export class RaftNode {
   raftStatus(): ReturnType<RawNode['status']> {
     return this.raft.status();
   }
+}
+
+/**
+ * What a client is told when Raft refused its request: where the leader is if one is known
+ * (the RESP layer redirects or the backend forwards there), else to retry.
+ */
+function refusalOf(error: ProposalDroppedError): Error {
+  if (error.leader !== 0) return new NotLeaderError(error.leader);
+  return new TryAgainError(`request not proposed: ${error.reason}; retry`);
 }
 
 function describeRoleChange(role: NodeRole, leader: NodeId, term: number): string {

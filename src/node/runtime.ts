@@ -20,7 +20,7 @@ import type {
 import { decodeSnapshotEnvelope, encodeMemberContext, MembershipError } from './membership.js';
 import { NodeBackend } from './backend.js';
 import { RaftNode } from './node.js';
-import { NodeStoppedError } from './errors.js';
+import { NodeStoppedError } from '../kv/index.js';
 import { workerPath } from './workerPath.js';
 
 export interface NodeRuntime {

@@ -1,6 +1,6 @@
 /** Range scans over a B+ tree read view, shared by the node thread and the query workers. */
 import type { ReadView } from '../btree/index.js';
-import { globMatch, type ScanOptions, type ScanResult } from './kv/index.js';
+import { globMatch, type ScanOptions, type ScanResult } from '../kv/index.js';
 
 /**
  * Examines up to `limit` keys of the range and returns those matching the glob, with where to

@@ -1,38 +1,22 @@
 /**
  * Operational errors of the Raft core. They are typed so upper layers can map them to replies
- * (`NotLeaderError` becomes `-MOVED`, `ProposalDroppedError` a retryable `-ERR`). Bugs are not
+ * (`ProposalDroppedError` becomes a retryable reply or a redirect to its `leader`). Bugs are not
  * errors: they are assertion failures (src/codec/assert.ts).
  */
 import type { LogIndex, NodeId } from '../codec/types.js';
 
-/** A proposal (or read-index request) was not accepted; nothing was appended. Retry later. */
+/**
+ * A proposal (or read-index request) was not accepted; nothing was appended. Retry later.
+ * `leader` is the leader this node believes in (NONE, 0, when it knows none): a node that is
+ * not the leader refuses with it, so the driver can say where to go.
+ */
 export class ProposalDroppedError extends Error {
   override name = 'ProposalDroppedError';
   constructor(
     readonly reason: string,
-    message = `proposal dropped: ${reason}; retry later`,
+    readonly leader: NodeId = 0,
   ) {
-    super(message);
-  }
-}
-
-/**
- * This node is not the leader and cannot forward the request (no leader known, or forwarding
- * disabled). `leader` is the leader this node believes in, or NONE (0) when it knows none.
- * A subclass of ProposalDroppedError so code that only cares "was it appended?" needs one catch.
- */
-export class NotLeaderError extends ProposalDroppedError {
-  override name = 'NotLeaderError';
-  constructor(
-    readonly leader: NodeId,
-    detail: string,
-  ) {
-    super(
-      detail,
-      leader === 0
-        ? `node is not the leader and knows no leader (${detail}); retry after an election`
-        : `node is not the leader (${detail}); send the request to node ${leader}`,
-    );
+    super(`proposal dropped: ${reason}; retry later`);
   }
 }
 

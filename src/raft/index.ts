@@ -10,7 +10,6 @@ export { MemoryStorage } from './storage.js';
 export { Prng, seededRandom } from './prng.js';
 export {
   ProposalDroppedError,
-  NotLeaderError,
   CompactedError,
   UnavailableError,
   SnapshotTemporarilyUnavailableError,

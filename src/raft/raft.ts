@@ -17,7 +17,7 @@ import { applyConfChange, confChangeRefusal, describeConfState, restoreConfState
 import { decodeConfChange } from './confChangeCodec.js';
 import { describeEntry, messageTypeName as name } from './describe.js';
 import { entriesSizeBytes, payloadBytes } from './entrySize.js';
-import { CompactedError, ConfigError, NotLeaderError, ProposalDroppedError, SnapshotTemporarilyUnavailableError } from './errors.js';
+import { CompactedError, ConfigError, ProposalDroppedError, SnapshotTemporarilyUnavailableError } from './errors.js';
 import type { Progress } from './progress.js';
 import { voteResult } from './quorum.js';
 import { RaftLog } from './raftLog.js';
@@ -663,9 +663,9 @@ export class Raft {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case MessageType.Prop:
-        if (this.lead === NONE) throw new NotLeaderError(NONE, `no leader at term ${this.term}`);
+        if (this.lead === NONE) throw new ProposalDroppedError(`not the leader, and no leader known at term ${this.term}`);
         if (this.cfg.disableProposalForwarding) {
-          throw new NotLeaderError(this.lead, 'proposal forwarding is disabled');
+          throw new ProposalDroppedError('not the leader', this.lead);
         }
         this.send({ ...m, to: this.lead });
         return;
@@ -700,7 +700,7 @@ export class Raft {
         this.hup('transfer');
         return;
       case MessageType.ReadIndex:
-        if (this.lead === NONE) throw new NotLeaderError(NONE, `no leader at term ${this.term}`);
+        if (this.lead === NONE) throw new ProposalDroppedError(`not the leader, and no leader known at term ${this.term}`);
         this.send({ ...m, to: this.lead });
         return;
       case MessageType.ReadIndexResp:
@@ -716,7 +716,7 @@ export class Raft {
     switch (m.type) {
       case MessageType.Prop:
       case MessageType.ReadIndex:
-        throw new NotLeaderError(NONE, `election in progress at term ${this.term}`);
+        throw new ProposalDroppedError(`election in progress at term ${this.term}`);
       case MessageType.App:
         this.becomeFollower(m.term, m.from);
         this.handleAppendEntries(m);

@@ -52,7 +52,7 @@ export class RawNode {
     this.raft.step(message({ type: MessageType.Hup, from: this.raft.id }));
   }
 
-  /** Proposes a command. Throws ProposalDroppedError (or NotLeaderError) if not accepted. */
+  /** Proposes a command. Throws ProposalDroppedError if not accepted. */
   propose(data: Uint8Array): void {
     this.raft.step(
       message({
@@ -109,7 +109,7 @@ export class RawNode {
   /**
    * Requests a linearizable read. The answer arrives as a ReadState with the same context in
    * a later Ready; serve the read once applied >= its index. Contexts must be unique among
-   * pending requests. Throws NotLeaderError when no leader is known.
+   * pending requests. Throws ProposalDroppedError when no leader is known.
    */
   readIndex(ctx: Uint8Array): void {
     this.raft.step(message({ type: MessageType.ReadIndex, from: NONE, context: ctx }));

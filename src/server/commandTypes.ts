@@ -2,8 +2,8 @@
  * The shape of the command table: each command's name, arity and flags (as COMMAND reports
  * them), how the connection schedules it, and its handler.
  */
-import type { KvBackend, ReadConsistency, RoleInfo } from '../node/kv/backend.js';
-import type { KvOp } from '../node/kv/op.js';
+import type { KvBackend, ReadConsistency, RoleInfo } from '../kv/backend.js';
+import type { KvOp } from '../kv/op.js';
 import type { ClientState } from './clientState.js';
 import type { RespValue } from './respEncoder.js';
 import type { ServerLimits } from './limits.js';

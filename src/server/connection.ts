@@ -15,7 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import { AssertionError } from '../codec/assert.js';
-import type { KvBackend, RoleInfo } from '../node/kv/backend.js';
+import type { KvBackend, RoleInfo } from '../kv/backend.js';
 import { ClientState } from './clientState.js';
 import type { CommandTable } from './commandTable.js';
 import type { CommandContext, ExecKind, ServerView } from './commandTypes.js';

@@ -1,56 +1,48 @@
 /**
- * Maps what a backend call rejected with to the reply a Redis client understands:
+ * Maps what a backend call rejected with to the reply a Redis client understands (the classes
+ * are src/kv/errors.ts, one vocabulary from the door to the log):
  *
- *   NotLeaderError / NodeNotLeaderError, leader known   → -MOVED 0 host:port
- *   NotLeaderError / NodeNotLeaderError, no leader      → -TRYAGAIN <message>
- *   TryAgainError, RetryableError, ProposalDroppedError,
- *   OverloadedError                                      → -TRYAGAIN <message>
- *   TryAgainError(clusterDown), NodeStoppedError        → -CLUSTERDOWN <message>
- *   OutcomeUnknownError                                  → -ERR <message> (it may have applied)
- *   RequestTooLargeError                                 → -ERR <message>
- *   anything else (an Error)                             → -ERR <message>
+ *   NotLeaderError, leader known                → -MOVED 0 host:port
+ *   NotLeaderError, no leader                   → -TRYAGAIN <message>
+ *   TryAgainError, OverloadedError              → -TRYAGAIN <message>
+ *   TryAgainError(clusterDown), NodeStoppedError → -CLUSTERDOWN <message>
+ *   OutcomeUnknownError, RequestTooLargeError   → -ERR <message>
+ *   anything else (an Error)                    → -ERR <message>
  *
- * Errors from the node layer are recognised by name, so this layer does not depend on where
- * they are declared. An AssertionError is a bug and is rethrown, never turned into a reply.
+ * An AssertionError is a bug and is rethrown, never turned into a reply.
  */
 import { AssertionError } from '../codec/assert.js';
-import type { HostPort } from '../node/kv/errors.js';
-import type { RoleInfo } from '../node/kv/backend.js';
+import {
+  NodeStoppedError, NotLeaderError, TryAgainError, type HostPort,
+} from '../kv/errors.js';
+import type { RoleInfo } from '../kv/backend.js';
 import type { RespValue } from './respEncoder.js';
 
-export { NotLeaderError, RequestTooLargeError, TryAgainError } from '../node/kv/errors.js';
-export type { HostPort } from '../node/kv/errors.js';
-
-const tryAgainNames = new Set([
-  'TryAgainError', 'RetryableError', 'ProposalDroppedError', 'OverloadedError',
-]);
-const clusterDownNames = new Set(['NodeStoppedError']);
+export { NotLeaderError, RequestTooLargeError, TryAgainError } from '../kv/errors.js';
+export type { HostPort } from '../kv/errors.js';
 
 export function backendErrorReply(err: unknown, role: () => RoleInfo): RespValue {
   if (err instanceof AssertionError) throw err;
   if (!(err instanceof Error)) return { error: `ERR ${String(err)}` };
   const message = err.message;
-  if (err.name === 'NotLeaderError' || err.name === 'NodeNotLeaderError') {
+  if (err instanceof NotLeaderError) {
     const leader = leaderAddressOf(err, role);
     if (leader !== undefined) return { error: `MOVED 0 ${leader.host}:${leader.port}` };
     return { error: `TRYAGAIN ${message}` };
   }
-  if (err.name === 'TryAgainError' && (err as { clusterDown?: boolean }).clusterDown === true) {
-    return { error: `CLUSTERDOWN ${message}` };
+  if (err instanceof TryAgainError) {
+    return { error: `${err.clusterDown ? 'CLUSTERDOWN' : 'TRYAGAIN'} ${message}` };
   }
-  if (tryAgainNames.has(err.name)) return { error: `TRYAGAIN ${message}` };
-  if (clusterDownNames.has(err.name)) return { error: `CLUSTERDOWN ${message}` };
+  if (err instanceof NodeStoppedError) return { error: `CLUSTERDOWN ${message}` };
   return { error: `ERR ${message}` };
 }
 
-function leaderAddressOf(err: Error, role: () => RoleInfo): HostPort | undefined {
-  const carried = (err as { leaderAddress?: HostPort }).leaderAddress;
-  if (carried !== undefined) return carried;
-  const leaderId = (err as { leaderId?: number; leader?: number }).leaderId
-    ?? (err as { leader?: number }).leader;
+function leaderAddressOf(err: NotLeaderError, role: () => RoleInfo): HostPort | undefined {
+  if (err.leaderAddress !== undefined) return err.leaderAddress;
   const info = safeRole(role);
   if (info === undefined) return undefined;
-  if (leaderId !== undefined && leaderId !== 0) {
+  const leaderId = err.leaderId;
+  if (leaderId !== 0) {
     if (leaderId === info.nodeId) return undefined;
     const peer = info.peers.find((p) => p.id === leaderId);
     if (peer !== undefined) return { host: peer.host, port: peer.port };

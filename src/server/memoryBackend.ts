@@ -6,14 +6,14 @@
  * node with forwarding off does) so the -MOVED path is testable.
  */
 import { assert } from '../codec/assert.js';
-import { applyKvOp } from '../node/kv/apply.js';
+import { applyKvOp } from '../kv/apply.js';
 import type {
   KvBackend, PeerInfo, ReadOptions, ReplyValue, RoleInfo, ScanOptions, ScanResult,
-} from '../node/kv/backend.js';
-import { NotLeaderError, type HostPort } from '../node/kv/errors.js';
-import { globMatch } from '../node/kv/glob.js';
-import { MemoryKvStore } from '../node/kv/memoryKvStore.js';
-import type { KvOp, KvResult } from '../node/kv/op.js';
+} from '../kv/backend.js';
+import { NotLeaderError, type HostPort } from '../kv/errors.js';
+import { globMatch } from '../kv/glob.js';
+import { MemoryKvStore } from '../kv/memoryKvStore.js';
+import type { KvOp, KvResult } from '../kv/op.js';
 
 export interface MemoryBackendOptions {
   nodeId?: number;

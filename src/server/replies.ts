@@ -1,6 +1,6 @@
 /** Redis's error wordings and small argument helpers shared by the command handlers. */
-import { parseInt64 } from '../node/kv/integer.js';
-import type { KvResult } from '../node/kv/op.js';
+import { parseInt64 } from '../kv/integer.js';
+import type { KvResult } from '../kv/op.js';
 import type { RespValue } from './respEncoder.js';
 
 export const syntaxError: RespValue = Object.freeze({ error: 'ERR syntax error' });

@@ -18,7 +18,7 @@
  * (<= commandBytesMax). A protocol error is final: the decoder refuses further input.
  */
 import { assert } from '../codec/assert.js';
-import { parseInt64 } from '../node/kv/integer.js';
+import { parseInt64 } from '../kv/integer.js';
 import { splitInlineArgs } from './inlineArgs.js';
 
 export interface RespDecoderLimits {

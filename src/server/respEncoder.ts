@@ -1,12 +1,12 @@
 /**
- * Encodes replies (RespValue, see src/node/kv/backend.ts ReplyValue) as RESP2 into a
+ * Encodes replies (RespValue, see src/kv/backend.ts ReplyValue) as RESP2 into a
  * ReplyBuffer that a connection flushes with one socket write per batch of ready replies.
  * Small pieces are copied into a growing scratch buffer; bulks of 16 KiB and more are passed
  * through as their own chunks (no copy of large values). Arrays are walked with an explicit
  * stack, no recursion.
  */
 import { assert } from '../codec/assert.js';
-import type { ReplyValue } from '../node/kv/backend.js';
+import type { ReplyValue } from '../kv/backend.js';
 
 export type RespValue = ReplyValue;
 

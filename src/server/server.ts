@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { assert } from '../codec/assert.js';
-import type { KvBackend } from '../node/kv/backend.js';
+import type { KvBackend } from '../kv/backend.js';
 import type { ClientState } from './clientState.js';
 import { CommandTable } from './commandTable.js';
 import type { CommandSpec, ServerView } from './commandTypes.js';

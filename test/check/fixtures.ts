@@ -4,19 +4,19 @@
  * linearization the checker returns.
  */
 import {
-  applyKvOp,
-  type KvOp,
-  type KvResult,
+  applyModelOp,
+  type ModelOp,
+  type ModelResult,
   type OpId,
   type OpOutcome,
   type Operation,
 } from '../../src/check/index.js';
 import { seededRandom } from '../../src/raft/index.js';
 
-export type Outcome = KvResult | 'failed' | 'unknown';
+export type Outcome = ModelResult | 'failed' | 'unknown';
 
 /** [client, op, invokeTime, completeTime (null = never), outcome] */
-export type Row = [number, KvOp, number, number | null, Outcome];
+export type Row = [number, ModelOp, number, number | null, Outcome];
 
 export function history(rows: Row[]): Operation[] {
   return rows.map(([clientId, op, invokeTime, completeTime, out], i) => {
@@ -30,7 +30,7 @@ export function history(rows: Row[]): Operation[] {
 export const prng = seededRandom;
 
 export interface GeneratedOp {
-  op: KvOp;
+  op: ModelOp;
   /** How the generated op is recorded; 'ok' ones took effect at their linearization point. */
   fate: 'ok' | 'unknownApplied' | 'unknownNotApplied' | 'failed';
   jitterBefore: number;
@@ -51,7 +51,7 @@ export function runSequentially(plan: GeneratedOp[]): Operation[] {
     const invokeTime = point - p.jitterBefore;
     const completeTime = point + p.jitterAfter;
     const applied = p.fate === 'ok' || p.fate === 'unknownApplied';
-    const { result, next } = applyKvOp(store.get(p.op.key) ?? null, p.op);
+    const { result, next } = applyModelOp(store.get(p.op.key) ?? null, p.op);
     if (applied) {
       if (next === null) store.delete(p.op.key);
       else store.set(p.op.key, next);
@@ -89,7 +89,7 @@ export function assertValidLinearization(ops: Operation[], key: string, order: O
       throw new Error(`op ${id} completed before an earlier-placed op was invoked`);
     }
     latestInvoke = Math.max(latestInvoke, o.invokeTime);
-    const { result, next } = applyKvOp(state, o.op);
+    const { result, next } = applyModelOp(state, o.op);
     if (o.outcome.kind === 'ok' && JSON.stringify(result) !== JSON.stringify(o.outcome.result)) {
       throw new Error(`op ${id} recorded ${JSON.stringify(o.outcome.result)}, ` +
         `replay gives ${JSON.stringify(result)}`);
@@ -117,7 +117,7 @@ export interface ConcurrentHistoryOptions {
 export function concurrentHistory(o: ConcurrentHistoryOptions): Operation[] {
   const random = prng(o.seed);
   const pick = (n: number): number => Math.floor(random() * n);
-  const plans: { clientId: number; op: KvOp; invoke: number; complete: number; point: number;
+  const plans: { clientId: number; op: ModelOp; invoke: number; complete: number; point: number;
     unknown: boolean; applied: boolean }[] = [];
   const clientTime = new Array<number>(o.clientCount).fill(0);
   for (let i = 0; i < o.opCount; i++) {
@@ -128,19 +128,19 @@ export function concurrentHistory(o: ConcurrentHistoryOptions): Operation[] {
     const key = `key-${pick(o.keyCount)}`;
     const value = `v${pick(8)}`;
     const kind = pick(10);
-    const op: KvOp = kind < 4 ? { kind: 'get', key } : kind < 7 ? { kind: 'put', key, value }
+    const op: ModelOp = kind < 4 ? { kind: 'get', key } : kind < 7 ? { kind: 'put', key, value }
       : kind < 8 ? { kind: 'del', key } : { kind: 'cas', key, expected: `v${pick(8)}`, value };
     const unknown = op.kind !== 'get' && random() < o.unknownFraction;
     const applied = !unknown || random() < 0.5;
     const point = invoke + random() * (complete - invoke);
     plans.push({ clientId, op, invoke, complete, point, unknown, applied });
   }
-  const results = new Array<KvResult>(plans.length);
+  const results = new Array<ModelResult>(plans.length);
   const byPoint = plans.map((_, i) => i).sort((a, b) => plans[a]!.point - plans[b]!.point);
   const store = new Map<string, string>();
   for (const i of byPoint) {
     const p = plans[i]!;
-    const { result, next } = applyKvOp(store.get(p.op.key) ?? null, p.op);
+    const { result, next } = applyModelOp(store.get(p.op.key) ?? null, p.op);
     results[i] = result;
     if (!p.applied) continue;
     if (next === null) store.delete(p.op.key);

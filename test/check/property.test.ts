@@ -9,11 +9,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  applyKvOp,
+  applyModelOp,
   checkLinearizability,
   describeResult,
-  type KvOp,
-  type KvResult,
+  type ModelOp,
+  type ModelResult,
   type Operation,
 } from '../../src/check/index.js';
 import {
@@ -27,7 +27,7 @@ import {
 
 const keyArb = fc.constantFrom('a', 'b', 'c');
 const valueArb = fc.constantFrom('v0', 'v1', 'v2', 'v3');
-const opArb: fc.Arbitrary<KvOp> = fc.oneof(
+const opArb: fc.Arbitrary<ModelOp> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('put' as const), key: keyArb, value: valueArb }),
     weight: 3 },
@@ -82,8 +82,8 @@ describe('checker on generated histories', () => {
   });
 });
 
-/** Every KvResult the tiny histories may claim, per op kind. */
-function resultArb(op: KvOp): fc.Arbitrary<KvResult> {
+/** Every ModelResult the tiny histories may claim, per op kind. */
+function resultArb(op: ModelOp): fc.Arbitrary<ModelResult> {
   switch (op.kind) {
     case 'get':
       return fc.record({ kind: fc.constant('get' as const),
@@ -97,14 +97,14 @@ function resultArb(op: KvOp): fc.Arbitrary<KvResult> {
   }
 }
 
-const tinyOpArb: fc.Arbitrary<KvOp> = fc.oneof(
-  fc.constant<KvOp>({ kind: 'get', key: 'k' }),
-  fc.constantFrom<KvOp>(
+const tinyOpArb: fc.Arbitrary<ModelOp> = fc.oneof(
+  fc.constant<ModelOp>({ kind: 'get', key: 'k' }),
+  fc.constantFrom<ModelOp>(
     { kind: 'put', key: 'k', value: 'v0' },
     { kind: 'put', key: 'k', value: 'v1' },
   ),
-  fc.constant<KvOp>({ kind: 'del', key: 'k' }),
-  fc.constantFrom<KvOp>(
+  fc.constant<ModelOp>({ kind: 'del', key: 'k' }),
+  fc.constantFrom<ModelOp>(
     { kind: 'cas', key: 'k', expected: null, value: 'v0' },
     { kind: 'cas', key: 'k', expected: 'v0', value: 'v1' },
   ),
@@ -160,7 +160,7 @@ function replays(order: Operation[]): boolean {
       // `later` may not precede-complete `o`'s invocation (ties are concurrent).
       if (later.outcome.kind === 'ok' && later.completeTime! < o.invokeTime) return false;
     }
-    const { result, next } = applyKvOp(state, o.op);
+    const { result, next } = applyModelOp(state, o.op);
     if (o.outcome.kind === 'ok' && JSON.stringify(result) !== JSON.stringify(o.outcome.result)) {
       return false;
     }

@@ -8,7 +8,7 @@
  * anything else (a dropped connection, an -ERR that says it may have applied) is 'unknown'.
  */
 import { Redis } from 'ioredis';
-import { HistoryRecorder, kv, type KvOp, type KvResult } from '../../src/check/index.js';
+import { HistoryRecorder, kv, type ModelOp, type ModelResult } from '../../src/check/index.js';
 import { Prng } from '../../src/raft/index.js';
 
 export interface LoadOptions {
@@ -73,7 +73,7 @@ export class Load {
       const roll = random();
       // CAS swaps from the value this client last read (the CAS command has no "absent" form).
       const seen = lastSeen.get(key);
-      const op: KvOp = roll < 0.7 && roll >= 0.4 ? kv.get(key)
+      const op: ModelOp = roll < 0.7 && roll >= 0.4 ? kv.get(key)
         : roll >= 0.7 && seen !== undefined ? kv.cas(key, seen, value) : kv.put(key, value);
       const id = this.result.history.invoke(clientId, op, performance.now());
       try {
@@ -107,7 +107,7 @@ export class Load {
     }
   }
 
-  private async execute(redis: Redis, op: KvOp): Promise<KvResult> {
+  private async execute(redis: Redis, op: ModelOp): Promise<ModelResult> {
     switch (op.kind) {
       case 'put':
         await redis.set(op.key, op.value);

@@ -32,11 +32,11 @@ describe('Forwarder', () => {
     new Forwarder(b, { pendingMax: 10, timeoutMs: 5000 }, async (request) => {
       if (request.method === 'count') return 42;
       const error = new Error('no leader');
-      error.name = 'RetryableError';
+      error.name = 'TryAgainError';
       throw error;
     });
     expect(await follower.forward(2, { method: 'count' })).toBe(42);
-    await expect(follower.forward(2, put)).rejects.toMatchObject({ name: 'RetryableError', message: 'no leader' });
+    await expect(follower.forward(2, put)).rejects.toMatchObject({ name: 'TryAgainError', message: 'no leader' });
   });
 
   it('fails requests pending at an old leader at once when the leader changes', async () => {
@@ -49,7 +49,7 @@ describe('Forwarder', () => {
     follower.failPendingNotTo(2); // same leader: nothing fails
     follower.failPendingNotTo(3);
     await expect(write).rejects.toMatchObject({ name: 'OutcomeUnknownError' });
-    await expect(read).rejects.toMatchObject({ name: 'RetryableError' });
+    await expect(read).rejects.toMatchObject({ name: 'TryAgainError' });
   });
 
   it('bounds the requests in flight', async () => {

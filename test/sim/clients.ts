@@ -15,7 +15,7 @@
  * the real-time order of operations is precise even inside one simulated millisecond.
  */
 import {
-  HistoryRecorder, describeKvOp, describeKvResult, kv, type KvOp, type KvResult, type OpId,
+  HistoryRecorder, describeKvOp, describeKvResult, kv, type ModelOp, type ModelResult, type OpId,
 } from '../../src/check/index.js';
 import type { NodeId } from '../../src/codec/types.js';
 import { NONE } from '../../src/codec/types.js';
@@ -35,7 +35,7 @@ export interface ClientWorld {
 
 interface InFlight {
   opId: OpId;
-  op: KvOp;
+  op: ModelOp;
   requestId: number;
   deadlineMs: number;
   /** Some node accepted (proposed) this write: its outcome can no longer be `failed`. */
@@ -67,7 +67,7 @@ export class SimClient {
   }
 
   /** Starts one operation (the caller decides when); `op` defaults to a random one. */
-  startOp(op: KvOp = this.randomOp(), onEnd?: (ok: boolean) => void): void {
+  startOp(op: ModelOp = this.randomOp(), onEnd?: (ok: boolean) => void): void {
     const opId = this.history.invoke(this.id, op, this.world.historyTime());
     const f: InFlight = {
       opId, op, requestId: this.world.newRequestId(),
@@ -109,7 +109,7 @@ export class SimClient {
     this.world.later(RETRY_DELAY_MS, () => this.attempt(f));
   }
 
-  private answer(f: InFlight, result: KvResult | null): void {
+  private answer(f: InFlight, result: ModelResult | null): void {
     if (f.done) return;
     if (result !== null) {
       this.finish(f, 'ok', result);
@@ -121,7 +121,7 @@ export class SimClient {
     else this.finish(f, 'unknown', null);
   }
 
-  private finish(f: InFlight, kind: 'ok' | 'failed' | 'unknown', result: KvResult | null): void {
+  private finish(f: InFlight, kind: 'ok' | 'failed' | 'unknown', result: ModelResult | null): void {
     f.done = true;
     this.current = null;
     const time = this.world.historyTime();
@@ -139,7 +139,7 @@ export class SimClient {
     if (onEnd !== null) onEnd(kind === 'ok');
   }
 
-  private learn(op: KvOp, result: KvResult): void {
+  private learn(op: ModelOp, result: ModelResult): void {
     if (result.kind === 'get') this.seen.set(op.key, result.value);
     else if (op.kind === 'put') this.seen.set(op.key, op.value);
     else if (op.kind === 'del') this.seen.set(op.key, null);
@@ -148,7 +148,7 @@ export class SimClient {
     }
   }
 
-  private randomOp(): KvOp {
+  private randomOp(): ModelOp {
     const r = this.random;
     const key = KEYS[r.nextInt(KEYS.length)]!;
     const value = `${this.id}.${++this.seq}`;

@@ -19,7 +19,7 @@
 import { assert, AssertionError } from '../../src/codec/assert.js';
 import type { ConfState, Entry, Message, NodeId, Term } from '../../src/codec/types.js';
 import { EntryType, MessageType, NONE } from '../../src/codec/types.js';
-import type { KvOp, KvResult } from '../../src/check/index.js';
+import type { ModelOp, ModelResult } from '../../src/check/index.js';
 import { ProposalDroppedError, RawNode, type Ready, type StateRole } from '../../src/raft/index.js';
 import type { Prng } from '../../src/raft/prng.js';
 import type { NodeStore, SimDisk } from './disk.js';
@@ -31,9 +31,9 @@ import type { Trace } from './trace.js';
 
 export interface NodeRequest {
   requestId: number;
-  op: KvOp;
+  op: ModelOp;
   /** Called at most once: the result, or null when the answer is lost (outcome unknown). */
-  onDone(result: KvResult | null): void;
+  onDone(result: ModelResult | null): void;
 }
 
 export type SubmitResult =

@@ -8,11 +8,11 @@
  * "a write is acknowledged only after it is committed AND applied").
  */
 import { assert } from '../../src/codec/assert.js';
-import { applyKvOp, type KvOp, type KvResult } from '../../src/check/index.js';
+import { applyModelOp, type ModelOp, type ModelResult } from '../../src/check/index.js';
 
 export interface Command {
   requestId: number;
-  op: KvOp;
+  op: ModelOp;
 }
 
 const encoder = new TextEncoder();
@@ -23,7 +23,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
 }
 
 export function decodeCommand(data: Uint8Array): Command {
-  const parsed = JSON.parse(decoder.decode(data)) as [number, KvOp];
+  const parsed = JSON.parse(decoder.decode(data)) as [number, ModelOp];
   assert(Array.isArray(parsed) && parsed.length === 2, 'command is a [requestId, op] pair');
   return { requestId: parsed[0], op: parsed[1] };
 }
@@ -33,7 +33,7 @@ export class KvMachine {
   /** Index of the last entry (or snapshot) applied. */
   appliedIndex = 0;
 
-  apply(index: number, op: KvOp): KvResult {
+  apply(index: number, op: ModelOp): ModelResult {
     assert(index > this.appliedIndex, `apply ${index} after ${this.appliedIndex}: out of order`);
     this.appliedIndex = index;
     return this.execute(op);
@@ -46,9 +46,9 @@ export class KvMachine {
   }
 
   /** Runs `op` against the current state (reads use this directly). */
-  execute(op: KvOp): KvResult {
+  execute(op: ModelOp): ModelResult {
     const before = this.map.get(op.key) ?? null;
-    const { result, next } = applyKvOp(before, op);
+    const { result, next } = applyModelOp(before, op);
     if (next === null) this.map.delete(op.key);
     else this.map.set(op.key, next);
     return result;

@@ -1,6 +1,6 @@
 /** Introspection: COMMAND (COUNT, INFO, DOCS, LIST), INFO, ROLE, CONFIG GET. */
 import os from 'node:os';
-import type { RoleInfo } from '../../node/kv/backend.js';
+import type { RoleInfo } from '../../kv/backend.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
 import { keyword, unknownSubcommand, wrongArity } from '../replies.js';
 import type { RespValue } from '../respEncoder.js';

@@ -1,5 +1,5 @@
 /** Keyspace commands: DEL (DELETE) EXISTS KEYS SCAN RANGE DBSIZE FLUSHALL FLUSHDB. */
-import type { ScanOptions } from '../../node/kv/backend.js';
+import type { ScanOptions } from '../../kv/backend.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
 import { keyword, parseIntegerArg, resultReply, syntaxError } from '../replies.js';
 import type { RespValue } from '../respEncoder.js';

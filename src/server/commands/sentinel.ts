@@ -4,7 +4,7 @@
  * is the current Raft leader. ioredis in Sentinel mode asks get-master-addr-by-name, then
  * `sentinels` to learn the other nodes, then checks INFO's role on the node it connects to.
  */
-import type { PeerInfo, RoleInfo } from '../../node/kv/backend.js';
+import type { PeerInfo, RoleInfo } from '../../kv/backend.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
 import { keyword, unknownSubcommand, wrongArity } from '../replies.js';
 import { nullArray, type RespValue } from '../respEncoder.js';

@@ -4,7 +4,7 @@
  * MULTI; a parse error is a reply (in MULTI it becomes that command's EXEC result, as a Redis
  * syntax error does).
  */
-import { int64Min, type KvOp } from '../../node/kv/op.js';
+import { int64Min, type KvOp } from '../../kv/op.js';
 import {
   command, type CommandContext, type CommandSpec, type QueuedCommand,
 } from '../commandTypes.js';

@@ -5,7 +5,7 @@
  * are wrong (syntax) is queued and its EXEC slot holds the error; a failing op (INCR of text)
  * fails alone. WATCH is refused with a pointer to CAS.
  */
-import type { KvOp } from '../../node/kv/op.js';
+import type { KvOp } from '../../kv/op.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
 import { resultReply } from '../replies.js';
 import { okReply, type RespValue } from '../respEncoder.js';

@@ -5,7 +5,7 @@
  * It also offers ordered iteration (the B+ tree's job in the real node): the sorted key list is
  * rebuilt lazily after inserts or deletes.
  */
-import { assert } from '../../codec/assert.js';
+import { assert } from '../codec/assert.js';
 import type { KvStore } from './store.js';
 
 interface Item {

@@ -1,4 +1,4 @@
-// Proves the KvOp codec (src/node/kv/codec.ts) round-trips every op shape exactly (fast-check),
+// Proves the KvOp codec (src/kv/codec.ts) round-trips every op shape exactly (fast-check),
 // rejects garbage — wrong version, unknown tags, truncation at every byte, trailing bytes,
 // impossible counts, NX with XX, nested multi — with a typed KvOpDecodeError and never with
 // anything else, and that the glob matcher follows Redis's pattern rules.
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   decodeKvOp, encodeKvOp, globMatch, KvOpDecodeError, type KvOp,
-} from '../../src/node/kv/index.js';
+} from '../../src/kv/index.js';
 
 const bytes = fc.uint8Array({ maxLength: 12 });
 const keys = fc.array(bytes, { maxLength: 5 });

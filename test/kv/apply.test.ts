@@ -1,4 +1,4 @@
-// Proves the state machine's ops (src/node/kv) have Redis's semantics when applied to a
+// Proves the state machine's ops (src/kv) have Redis's semantics when applied to a
 // KvStore: every op's result and effect in a table, per-op errors inside a multi that do not
 // abort the other ops, integer parsing and overflow, CAS, and the MemoryKvStore's ordered
 // iteration against a sorted-array model.
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   applyKvOp, compareBytes, MemoryKvStore, parseInt64, type KvOp, type KvResult,
-} from '../../src/node/kv/index.js';
+} from '../../src/kv/index.js';
 
 const b = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const str = (u: Uint8Array | undefined): string | undefined =>

@@ -7,7 +7,10 @@ export { decodeKvOp, encodeKvOp, KvOpDecodeError, kvOpVersion } from './codec.js
 export { MemoryKvStore, keyString } from './memoryKvStore.js';
 export { globMatch } from './glob.js';
 export { parseInt64, parseSafeInteger } from './integer.js';
-export { NotLeaderError, RequestTooLargeError, TryAgainError, type HostPort } from './errors.js';
+export {
+  errorFromName, NodeStoppedError, NotLeaderError, OutcomeUnknownError, OverloadedError,
+  RequestTooLargeError, TryAgainError, type HostPort,
+} from './errors.js';
 export type {
   KvBackend, NodeRole, PeerInfo, ReadConsistency, ReadOptions, ReplyValue, RoleInfo,
   ScanOptions, ScanResult,

@@ -4,7 +4,7 @@
  * write transaction that covers the whole Ready, so a `multi` is atomic by construction: all
  * its sub-ops land in the same transaction and no reader sees a partial block.
  */
-import { assert, unreachable } from '../../codec/assert.js';
+import { assert, unreachable } from '../codec/assert.js';
 import { parseInt64 } from './integer.js';
 import { int64Max, int64Min, kvErrors, valueBytesMax, type KvOp, type KvResult } from './op.js';
 import type { KvStore } from './store.js';

@@ -19,7 +19,7 @@
  * or tag, truncation, trailing bytes, NX with XX, a nested multi — is a KvOpDecodeError
  * naming the offset.
  */
-import { assert, unreachable } from '../../codec/assert.js';
+import { assert, unreachable } from '../codec/assert.js';
 import { int64Max, int64Min, type KvOp } from './op.js';
 
 export const kvOpVersion = 1;
