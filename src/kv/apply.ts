@@ -1,18 +1,32 @@
 /**
- * Applies one KvOp to a KvStore with Redis's semantics and returns its result. Pure: the only
- * effects are the store's. The node calls it for every committed entry inside the B+ tree
- * write transaction that covers the whole Ready, so a `multi` is atomic by construction: all
- * its sub-ops land in the same transaction and no reader sees a partial block.
+ * Applies one KvOp to a KvStore with Redis's semantics and returns its reply. Pure: the only
+ * effects are the store's, and everything beyond the store comes from the ApplyContext (the
+ * log entry), so every replica computes the same thing. The node calls it for every committed
+ * entry inside the B+ tree write transaction that covers the whole batch, so a `multi` is
+ * atomic by construction: all its sub-ops land in the same transaction and no reader sees a
+ * partial block. readKvOp serves a standalone read from a read view.
  */
 import { assert, unreachable } from '../codec/assert.js';
 import { parseInt64 } from './integer.js';
-import { int64Max, int64Min, kvErrors, valueBytesMax, type KvOp, type KvResult } from './op.js';
-import type { KvStore } from './store.js';
+import {
+  int64Max, int64Min, kvErrors, valueBytesMax, type ApplyContext, type KvOp, type KvResult,
+  type ReadContext,
+} from './op.js';
+import { okReply } from './reply.js';
+import type { KvReadStore, KvStore } from './store.js';
 
-const ok: KvResult = { kind: 'ok' };
+const ok: KvResult = okReply;
 const encoder = new TextEncoder();
 
-export function applyKvOp(store: KvStore, op: KvOp): KvResult {
+const readOpTypes = new Set<KvOp['type']>(['get', 'mget', 'exists', 'strlen', 'count']);
+
+/** Whether the op only reads (served from a read view, never proposed on its own). */
+export function isReadOp(op: KvOp): boolean {
+  return readOpTypes.has(op.type);
+}
+
+export function applyKvOp(store: KvStore, op: KvOp, ctx: ApplyContext): KvResult {
+  assert(Number.isSafeInteger(ctx.index) && ctx.index > 0, 'apply context has an entry index');
   if (op.type !== 'multi') return applySingle(store, op);
   // Like Redis EXEC: every sub-op runs, and a sub-op's error is its own result only.
   const results: KvResult[] = [];
@@ -20,7 +34,14 @@ export function applyKvOp(store: KvStore, op: KvOp): KvResult {
     assert(sub.type !== 'multi', 'multi ops are never nested');
     results.push(applySingle(store, sub));
   }
-  return { kind: 'multi', results };
+  return results;
+}
+
+/** Serves a read op from a read-only view (a linearizable read after its read barrier). */
+export function readKvOp(store: KvReadStore, op: KvOp, ctx: ReadContext): KvResult {
+  assert(isReadOp(op), `readKvOp: ${op.type} is not a read`);
+  assert(Number.isFinite(ctx.timeMs), 'read context has a time');
+  return applyRead(store, op);
 }
 
 function applySingle(store: KvStore, op: KvOp): KvResult {
@@ -29,7 +50,7 @@ function applySingle(store: KvStore, op: KvOp): KvResult {
     case 'del': {
       let removed = 0;
       for (const key of op.keys) if (store.delete(key)) removed++;
-      return { kind: 'int', value: removed };
+      return removed;
     }
     case 'cas': return applyCas(store, op);
     case 'incrBy': return applyIncrBy(store, op.key, op.delta);
@@ -37,18 +58,18 @@ function applySingle(store: KvStore, op: KvOp): KvResult {
       const old = store.get(op.key);
       const oldBytes = old === undefined ? 0 : old.length;
       if (oldBytes + op.value.length > valueBytesMax) {
-        return { kind: 'error', message: kvErrors.tooBig };
+        return { error: kvErrors.tooBig };
       }
       const next = new Uint8Array(oldBytes + op.value.length);
       if (old !== undefined) next.set(old, 0);
       next.set(op.value, oldBytes);
       store.put(op.key, next);
-      return { kind: 'int', value: next.length };
+      return next.length;
     }
     case 'getset': {
       const old = store.get(op.key);
       store.put(op.key, op.value);
-      return { kind: 'bulk', value: old ?? null };
+      return old ?? null;
     }
     case 'mset':
       for (const [key, value] of op.entries) store.put(key, value);
@@ -56,18 +77,26 @@ function applySingle(store: KvStore, op: KvOp): KvResult {
     case 'flushall':
       store.clear();
       return ok;
-    case 'get': return { kind: 'bulk', value: store.get(op.key) ?? null };
-    case 'mget': return { kind: 'array', values: op.keys.map((key) => store.get(key) ?? null) };
+    case 'get': case 'mget': case 'exists': case 'strlen': case 'count':
+      return applyRead(store, op);
+    case 'multi': return assert(false, 'multi handled by applyKvOp') as never;
+    default: return unreachable(op, 'KvOp type');
+  }
+}
+
+function applyRead(store: KvReadStore, op: KvOp): KvResult {
+  switch (op.type) {
+    case 'get': return store.get(op.key) ?? null;
+    case 'mget': return op.keys.map((key) => store.get(key) ?? null);
     case 'exists': {
       // Redis counts a key once per time it is named: EXISTS a a → 2.
       let present = 0;
       for (const key of op.keys) if (store.get(key) !== undefined) present++;
-      return { kind: 'int', value: present };
+      return present;
     }
-    case 'strlen': return { kind: 'int', value: store.get(op.key)?.length ?? 0 };
-    case 'count': return { kind: 'int', value: store.count() };
-    case 'multi': return assert(false, 'multi handled by applyKvOp') as never;
-    default: return unreachable(op, 'KvOp type');
+    case 'strlen': return store.get(op.key)?.length ?? 0;
+    case 'count': return store.count();
+    default: return assert(false, `${op.type} is not a read op`) as never;
   }
 }
 
@@ -79,8 +108,8 @@ function applyPut(store: KvStore, op: Extract<KvOp, { type: 'put' }>): KvResult 
     || (op.condition === 'xx' && old !== undefined);
   if (allowed) store.put(op.key, op.value);
   // SET ... GET answers the old value whether or not the condition let the write happen.
-  if (op.get) return { kind: 'bulk', value: old ?? null };
-  return allowed ? ok : { kind: 'bulk', value: null };
+  if (op.get) return old ?? null;
+  return allowed ? ok : null;
 }
 
 function applyCas(store: KvStore, op: Extract<KvOp, { type: 'cas' }>): KvResult {
@@ -88,9 +117,9 @@ function applyCas(store: KvStore, op: Extract<KvOp, { type: 'cas' }>): KvResult 
   const matches = op.expected === null
     ? current === undefined
     : current !== undefined && bytesEqual(current, op.expected);
-  if (!matches) return { kind: 'int', value: 0 };
+  if (!matches) return 0;
   store.put(op.key, op.value);
-  return { kind: 'int', value: 1 };
+  return 1;
 }
 
 function applyIncrBy(store: KvStore, key: Uint8Array, delta: bigint): KvResult {
@@ -99,13 +128,13 @@ function applyIncrBy(store: KvStore, key: Uint8Array, delta: bigint): KvResult {
   let current = 0n;
   if (old !== undefined) {
     const parsed = parseInt64(old);
-    if (parsed === undefined) return { kind: 'error', message: kvErrors.notInteger };
+    if (parsed === undefined) return { error: kvErrors.notInteger };
     current = parsed;
   }
   const next = current + delta;
-  if (next < int64Min || next > int64Max) return { kind: 'error', message: kvErrors.overflow };
+  if (next < int64Min || next > int64Max) return { error: kvErrors.overflow };
   store.put(key, encoder.encode(next.toString()));
-  return { kind: 'int', value: next };
+  return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -15,6 +15,7 @@
  */
 import type { HostPort } from './errors.js';
 import type { KvOp, KvResult } from './op.js';
+import type { Reply } from './reply.js';
 
 /** 'linearizable': ReadIndex on the leader (forwarded from a follower). 'local': this node's
  * own applied state, possibly stale (connections that sent READONLY). */
@@ -79,33 +80,25 @@ export interface RoleInfo {
   peers: PeerInfo[];
 }
 
-/**
- * A reply shaped like RESP2 (the server encodes it as is): null → null bulk, number/bigint →
- * integer, string/Uint8Array → bulk string, array → array, {simple} → +status, {error} →
- * -error (the text starts with its code, e.g. 'ERR ...'), {nullArray} → *-1.
- */
-export type ReplyValue =
-  | null
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | ReplyValue[]
-  | { simple: string }
-  | { error: string }
-  | { nullArray: true };
+/** The reply type commands answer with (./reply.ts); the old name, kept for the admin relay. */
+export type ReplyValue = Reply;
 
 export interface KvBackend {
-  /** Proposes the op through Raft; resolves once it is committed AND applied, with its result. */
+  /**
+   * Proposes the op through Raft (encoded once, here or at the leader, and carried as is by
+   * forwarding and the log); resolves once it is committed AND applied, with its reply.
+   */
   write(op: KvOp): Promise<KvResult>;
-  get(key: Uint8Array, opts: ReadOptions): Promise<Uint8Array | undefined>;
-  mget(keys: Uint8Array[], opts: ReadOptions): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * A read op (isReadOp) served from a read view: after a read barrier on the leader
+   * ('linearizable', forwarded from a follower), or from this node's own state ('local').
+   */
+  read(op: KvOp, opts: ReadOptions): Promise<KvResult>;
   scan(opts: ScanOptions): Promise<ScanResult>;
-  count(opts: ReadOptions): Promise<number>;
   /** This node's view of the cluster, for ROLE, INFO replication, SENTINEL and -MOVED. */
   role(): RoleInfo;
   /** Extra INFO fields for a section ('raft', 'replication', 'server', ...); {} when none. */
   info(section: string): Record<string, string | number>;
   /** `HARMONY <args...>` (args without the word HARMONY); absent: the command is refused. */
-  admin?(args: Uint8Array[]): Promise<ReplyValue>;
+  admin?(args: Uint8Array[]): Promise<Reply>;
 }

@@ -4,8 +4,11 @@
  *
  * Read operations (get, mget, exists, strlen, count) are here too: a read inside MULTI/EXEC
  * must be applied at the same log position as the block's writes, so it travels in the entry.
- * A standalone read does not go through the log (the backend serves it from a read view).
+ * A standalone read does not go through the log: the backend serves it from a read view
+ * (readKvOp in apply.ts).
  */
+import type { Reply } from './reply.js';
+
 
 /** SET's condition: always write, only if absent (NX), only if present (XX). */
 export type PutCondition = 'always' | 'nx' | 'xx';
@@ -31,24 +34,40 @@ export type KvOp =
 
 export type KvOpType = KvOp['type'];
 
+/** What applying (or reading) an op answers: a protocol-independent reply (./reply.ts). */
+export type KvResult = Reply;
+
+/** Redis's keyspace-notification classes (notify-keyspace-events flags). */
+export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 'n';
+
+/** One keyspace event, raised by apply in log order (Redis's event names: 'set', 'del', …). */
+export interface KeyspaceEvent {
+  notifyClass: NotifyClass;
+  event: string;
+  db: number;
+  key: Uint8Array;
+}
+
 /**
- * What applying an op answers, already shaped like its RESP reply: the server maps each kind
- * to one reply type and needs no knowledge of the op to do so.
+ * Everything apply may know beyond the store and the op: all of it comes from the log entry,
+ * so every replica computes the same result. Apply never reads a clock or draws randomness.
  */
-export type KvResult =
-  /** +OK */
-  | { kind: 'ok' }
-  /** A bulk string, or the null bulk when value is null (GET of a missing key, SET NX that
-   * did not write). */
-  | { kind: 'bulk'; value: Uint8Array | null }
-  /** An integer; bigint for INCR/DECR results that may exceed 2^53. */
-  | { kind: 'int'; value: number | bigint }
-  /** An array of bulk strings or nulls (MGET). */
-  | { kind: 'array'; values: (Uint8Array | null)[] }
-  /** A per-op error, e.g. 'ERR value is not an integer or out of range'. The message starts
-   * with its Redis error code; it never aborts the other ops of a multi. */
-  | { kind: 'error'; message: string }
-  | { kind: 'multi'; results: KvResult[] };
+export interface ApplyContext {
+  /** The entry's log index: increases with every applied entry (a version for WATCH). */
+  index: number;
+  /** The leader's wall clock (ms since the epoch) when it proposed the entry: "now" for
+   * expiry, decided once on the leader. */
+  timeMs: number;
+  /** A random u32 the leader drew for this entry: the seed of SPOP, SRANDMEMBER, … */
+  seed: number;
+  /** Keyspace events as entries apply (notifications, blocked clients); absent: not wanted. */
+  notify?: (event: KeyspaceEvent) => void;
+}
+
+/** What a read served outside the log (from a read view) knows: the serving node's clock. */
+export interface ReadContext {
+  timeMs: number;
+}
 
 /** Redis's proto-max-bulk-len default: no value may grow past it by APPEND. */
 export const valueBytesMax = 512 * 1024 * 1024;

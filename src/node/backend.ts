@@ -9,7 +9,8 @@ import type { NodeId } from '../codec/types.js';
 import type { BTree, ReadView } from '../btree/index.js';
 import { scanView } from './scan.js';
 import {
-  NotLeaderError, TryAgainError, type KvBackend, type KvOp, type KvResult,
+  decodeKvOp, encodeKvOp, NotLeaderError, readKvOp, TryAgainError, type KvBackend, type KvOp,
+  type KvResult,
   type PeerInfo, type ReadOptions, type ReplyValue, type RoleInfo, type ScanOptions,
   type ScanResult,
 } from '../kv/index.js';
@@ -72,17 +73,18 @@ export class NodeBackend implements KvBackend {
   // ---- KvBackend -----------------------------------------------------------------------------
 
   async write(op: KvOp): Promise<KvResult> {
-    return (await this.route({ method: 'write', op })) as KvResult;
+    // Encoded once, here at the door; forwarding and the log carry these bytes.
+    return (await this.route({ method: 'write', op: encodeKvOp(op) })) as KvResult;
   }
 
-  async get(key: Uint8Array, opts: ReadOptions): Promise<Uint8Array | undefined> {
-    if (opts.consistency === 'local') return this.withView((v) => v.get(key));
-    return (await this.route({ method: 'get', key })) as Uint8Array | undefined;
+  async read(op: KvOp, opts: ReadOptions): Promise<KvResult> {
+    if (opts.consistency === 'local') return this.readHere(op);
+    return (await this.route({ method: 'read', op: encodeKvOp(op) })) as KvResult;
   }
 
-  async mget(keys: Uint8Array[], opts: ReadOptions): Promise<(Uint8Array | undefined)[]> {
-    if (opts.consistency === 'local') return this.withView((v) => keys.map((k) => v.get(k)));
-    return (await this.route({ method: 'mget', keys })) as (Uint8Array | undefined)[];
+  /** A read op against this node's applied state, judged by this node's clock (expiry). */
+  private readHere(op: KvOp): KvResult {
+    return this.withView((v) => readKvOp(v, op, { timeMs: Date.now() }));
   }
 
   async scan(opts: ScanOptions): Promise<ScanResult> {
@@ -100,11 +102,6 @@ export class NodeBackend implements KvBackend {
       return offThread(this.node.stateMachine, opts);
     }
     return this.withView((v) => scanView(v, opts));
-  }
-
-  async count(opts: ReadOptions): Promise<number> {
-    if (opts.consistency === 'local') return this.withView((v) => v.count());
-    return (await this.route({ method: 'count' })) as number;
   }
 
   role(): RoleInfo {
@@ -218,10 +215,8 @@ export class NodeBackend implements KvBackend {
     if (request.method === 'write') return this.node.write(request.op);
     await this.node.readBarrier();
     switch (request.method) {
-      case 'get': return this.withView((v) => v.get(request.key));
-      case 'mget': return this.withView((v) => request.keys.map((k) => v.get(k)));
+      case 'read': return this.readHere(decodeKvOp(request.op));
       case 'scan': return this.scanHere(request.options);
-      case 'count': return this.withView((v) => v.count());
     }
   }
 

@@ -11,20 +11,19 @@ import { deserialize, serialize } from 'node:v8';
 import { AssertionError } from '../codec/assert.js';
 import type { NodeId } from '../codec/types.js';
 import type { Transport } from '../transport/index.js';
-import type { KvOp, KvResult, ScanOptions, ScanResult } from '../kv/index.js';
+import type { KvResult, ScanOptions, ScanResult } from '../kv/index.js';
 import {
   errorFromName, OutcomeUnknownError, OverloadedError, TryAgainError,
 } from '../kv/index.js';
 
+/** A request forwarded to the leader; ops travel encoded (src/kv/codec.ts), as the log holds
+ * them. */
 export type ForwardRequest =
-  | { method: 'write'; op: KvOp }
-  | { method: 'get'; key: Uint8Array }
-  | { method: 'mget'; keys: Uint8Array[] }
-  | { method: 'scan'; options: ScanOptions }
-  | { method: 'count' };
+  | { method: 'write'; op: Uint8Array }
+  | { method: 'read'; op: Uint8Array }
+  | { method: 'scan'; options: ScanOptions };
 
-export type ForwardAnswer = KvResult | Uint8Array | undefined | (Uint8Array | undefined)[] |
-  ScanResult | number;
+export type ForwardAnswer = KvResult | ScanResult;
 
 type ForwardReply =
   | { ok: true; value: ForwardAnswer }

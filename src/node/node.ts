@@ -22,7 +22,7 @@ import { ProposalDroppedError } from '../raft/index.js';
 import type { RawNode, Ready } from '../raft/index.js';
 import type { BTree } from '../btree/index.js';
 import type { DiskStorage } from '../storage/index.js';
-import { applyKvOp, decodeKvOp, encodeKvOp, type KvOp, type KvResult } from '../kv/index.js';
+import { applyKvOp, decodeKvOp, type KvResult } from '../kv/index.js';
 import { decodeProposal, encodeProposal } from './proposal.js';
 import {
   NodeStoppedError, NotLeaderError, OutcomeUnknownError, OverloadedError, TryAgainError,
@@ -82,7 +82,13 @@ export interface NodeHooks {
   beforeSync(): void;
   /** The node can no longer continue (fsync failed): stop serving and exit. */
   fatal(error: Error): void;
+  /** A monotonic clock (ms) for timeouts and latency. */
   nowMs(): number;
+  /** The wall clock (ms since the epoch): stamped into each entry this node proposes as leader,
+   * the only "now" apply knows (expiry). */
+  wallClockMs(): number;
+  /** A random u32 stamped into each proposed entry (the seed of SPOP and friends). */
+  randomU32(): number;
   /** The membership or the members' addresses changed (applied change or snapshot). */
   membersChanged?(): void;
 }
@@ -132,7 +138,7 @@ export class RaftNode {
   private nextRequestSeq = Date.now() * 1000;
   private readonly writes = new Map<number, PendingWrite>();
   /** Proposals accepted by write() but not yet handed to Raft (done once per loop pass). */
-  private proposeQueue: { seq: number; op: KvOp }[] = [];
+  private proposeQueue: { seq: number; command: Uint8Array }[] = [];
   /** Reads waiting for the next ReadIndex round. */
   private readQueue: PendingRead[] = [];
   /** Reads whose ReadIndex round is in flight, by request context. */
@@ -181,8 +187,11 @@ export class RaftNode {
     this.schedule();
   }
 
-  /** Proposes a state-machine command; resolves once it is committed and applied here. */
-  write(op: KvOp): Promise<KvResult> {
+  /**
+   * Proposes an encoded KvOp (src/kv/codec.ts, encoded once at the door); resolves with its
+   * reply once it is committed and applied here.
+   */
+  write(command: Uint8Array): Promise<KvResult> {
     const refused = this.refuseWrite();
     if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
@@ -195,7 +204,7 @@ export class RaftNode {
         }
       }, this.limits.writeTimeoutMs);
       this.writes.set(seq, { resolve, reject, startedMs: this.hooks.nowMs(), timer });
-      this.proposeQueue.push({ seq, op });
+      this.proposeQueue.push({ seq, command });
       this.schedule();
     });
   }
@@ -270,8 +279,10 @@ export class RaftNode {
     if (this.proposeQueue.length === 0) return;
     const queue = this.proposeQueue;
     this.proposeQueue = [];
-    const datas = queue.map(({ seq, op }) =>
-      encodeProposal({ proposer: this.id, requestSeq: seq }, encodeKvOp(op)));
+    const timeMs = Math.floor(this.hooks.wallClockMs());
+    const datas = queue.map(({ seq, command }) => encodeProposal({
+      proposer: this.id, requestSeq: seq, timeMs, seed: this.hooks.randomU32(),
+    }, command));
     try {
       this.raft.proposeBatch(datas);
     } catch (error) {
@@ -418,7 +429,9 @@ export class RaftNode {
       }
       if (entry.data.length === 0) continue; // the leader's empty entry of a new term
       const { header, command } = decodeProposal(entry.data);
-      const result = applyKvOp(txn, decodeKvOp(command));
+      const result = applyKvOp(txn, decodeKvOp(command), {
+        index: entry.index, timeMs: header.timeMs, seed: header.seed,
+      });
       if (header.proposer === this.id) done.push([header.requestSeq, result]);
     }
     txn.setAppliedIndex(lastIndex);

@@ -64,6 +64,8 @@ export async function startNodeRuntime(
   const envelope = decodeSnapshotEnvelope(snapshot.data);
   const tree = treeFromSnapshot(envelope.tree);
   const random = new Prng(init.seed);
+  // Seeds stamped into proposed entries: a stream of their own, so they never shift Raft's.
+  const entrySeeds = random.fork();
   // Snapshot encoding and large scans run off the node thread, reading the shared pages; the
   // threads exit when idle. maxQueue bounds the backlog (piscina rejects past it).
   const queries = new Piscina({
@@ -104,6 +106,8 @@ export async function startNodeRuntime(
       setTimeout(() => process.exit(1), 10);
     },
     nowMs: () => performance.now(),
+    wallClockMs: () => Date.now(),
+    randomU32: () => entrySeeds.nextU32(),
     membersChanged: () => syncBridgePeers(),
   }, init.snapshotEntries);
   /** Members in other processes are bridge peers: dialled at their listener, or answered. */

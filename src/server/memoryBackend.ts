@@ -6,7 +6,7 @@
  * node with forwarding off does) so the -MOVED path is testable.
  */
 import { assert } from '../codec/assert.js';
-import { applyKvOp } from '../kv/apply.js';
+import { applyKvOp, readKvOp } from '../kv/apply.js';
 import type {
   KvBackend, PeerInfo, ReadOptions, ReplyValue, RoleInfo, ScanOptions, ScanResult,
 } from '../kv/backend.js';
@@ -57,24 +57,13 @@ export class MemoryBackend implements KvBackend {
 
   async write(op: KvOp): Promise<KvResult> {
     this.requireLeader();
-    const result = applyKvOp(this.store, op);
     this.appliedIndex++;
-    return result;
+    return applyKvOp(this.store, op, { index: this.appliedIndex, timeMs: Date.now(), seed: 0 });
   }
 
-  async get(key: Uint8Array, opts: ReadOptions): Promise<Uint8Array | undefined> {
+  async read(op: KvOp, opts: ReadOptions): Promise<KvResult> {
     this.requireReadable(opts);
-    return this.store.get(key);
-  }
-
-  async mget(keys: Uint8Array[], opts: ReadOptions): Promise<(Uint8Array | undefined)[]> {
-    this.requireReadable(opts);
-    return keys.map((key) => this.store.get(key));
-  }
-
-  async count(opts: ReadOptions): Promise<number> {
-    this.requireReadable(opts);
-    return this.store.count();
+    return readKvOp(this.store, op, { timeMs: Date.now() });
   }
 
   async scan(opts: ScanOptions): Promise<ScanResult> {

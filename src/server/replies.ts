@@ -1,6 +1,5 @@
 /** Redis's error wordings and small argument helpers shared by the command handlers. */
 import { parseInt64 } from '../kv/integer.js';
-import type { KvResult } from '../kv/op.js';
 import type { RespValue } from './respEncoder.js';
 
 export const syntaxError: RespValue = Object.freeze({ error: 'ERR syntax error' });
@@ -44,21 +43,4 @@ export function keyword(arg: Buffer | undefined): string {
 
 export function parseIntegerArg(arg: Buffer): bigint | undefined {
   return parseInt64(arg);
-}
-
-/** KvResult → reply. A multi's results are one level deep (never nested). */
-export function resultReply(result: KvResult): RespValue {
-  if (result.kind !== 'multi') return singleReply(result);
-  return result.results.map(singleReply);
-}
-
-function singleReply(result: KvResult): RespValue {
-  switch (result.kind) {
-    case 'ok': return { simple: 'OK' };
-    case 'bulk': return result.value;
-    case 'int': return result.value;
-    case 'array': return result.values;
-    case 'error': return { error: result.message };
-    case 'multi': return { error: 'ERR nested multi result' };
-  }
 }

@@ -1,14 +1,15 @@
 /**
- * Encodes replies (RespValue, see src/kv/backend.ts ReplyValue) as RESP2 into a
+ * Encodes replies (RespValue = Reply, see src/kv/reply.ts) as RESP2 into a
  * ReplyBuffer that a connection flushes with one socket write per batch of ready replies.
  * Small pieces are copied into a growing scratch buffer; bulks of 16 KiB and more are passed
  * through as their own chunks (no copy of large values). Arrays are walked with an explicit
  * stack, no recursion.
  */
 import { assert } from '../codec/assert.js';
-import type { ReplyValue } from '../kv/backend.js';
+import { formatDouble, type Reply } from '../kv/reply.js';
 
-export type RespValue = ReplyValue;
+/** The server's name for a reply (src/kv/reply.ts documents each kind on the wire). */
+export type RespValue = Reply;
 
 export const nullArray: RespValue = Object.freeze({ nullArray: true as const });
 export const okReply: RespValue = Object.freeze({ simple: 'OK' });
@@ -19,6 +20,24 @@ export function simple(text: string): RespValue {
 
 export function errorReply(text: string): RespValue {
   return { error: text };
+}
+
+/** The kinds that are not containers. */
+type Scalar = Exclude<RespValue, RespValue[] | { map: unknown } | { set: unknown }
+  | { pairs: unknown } | { push: unknown }>;
+
+/**
+ * RESP2 has one container, the array: a map or pairs become a flat array (k1 v1 k2 v2), a set
+ * or push an array. undefined: not a container.
+ */
+function asResp2Array(value: RespValue): RespValue[] | undefined {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array
+    || Array.isArray(value)) return undefined;
+  if ('map' in value) return value.map.flat();
+  if ('pairs' in value) return value.pairs.flat();
+  if ('set' in value) return value.set;
+  if ('push' in value) return value.push;
+  return undefined;
 }
 
 const passThroughBytesMin = 16 * 1024;
@@ -50,11 +69,12 @@ export class ReplyBuffer {
     let current: RespValue | undefined = value;
     for (;;) {
       if (current !== undefined) {
-        if (Array.isArray(current)) {
-          this.ascii(`*${current.length}\r\n`);
-          if (current.length > 0) stack.push([current, 0]);
+        const array = Array.isArray(current) ? current : asResp2Array(current);
+        if (array !== undefined) {
+          this.ascii(`*${array.length}\r\n`);
+          if (array.length > 0) stack.push([array, 0]);
         } else {
-          this.scalar(current);
+          this.scalar(current as Scalar);
         }
       }
       const top = stack[stack.length - 1];
@@ -66,7 +86,7 @@ export class ReplyBuffer {
     }
   }
 
-  private scalar(value: Exclude<RespValue, RespValue[]>): void {
+  private scalar(value: Scalar): void {
     if (value === null) return this.ascii('$-1\r\n');
     if (typeof value === 'number') {
       assert(Number.isSafeInteger(value), `integer reply ${value} is a safe integer`);
@@ -77,6 +97,9 @@ export class ReplyBuffer {
     if (value instanceof Uint8Array) return this.bulk(value);
     if ('simple' in value) return this.line('+', value.simple);
     if ('error' in value) return this.line('-', value.error);
+    if ('double' in value) return this.bulk(Buffer.from(formatDouble(value.double), 'latin1'));
+    if ('bool' in value) return this.ascii(value.bool ? ':1\r\n' : ':0\r\n');
+    if ('verbatim' in value) return this.bulk(Buffer.from(value.verbatim, 'utf8'));
     assert(value.nullArray === true, 'reply kind');
     this.ascii('*-1\r\n');
   }

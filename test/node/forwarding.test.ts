@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageChannelTransport } from '../../src/transport/index.js';
 import { Forwarder, type ForwardRequest } from '../../src/node/forwarding.js';
+import { encodeKvOp, TryAgainError } from '../../src/kv/index.js';
 
 const transports: MessageChannelTransport[] = [];
 afterEach(() => {
@@ -22,20 +23,22 @@ function pair(): [MessageChannelTransport, MessageChannelTransport] {
 }
 
 const put: ForwardRequest = {
-  method: 'write', op: { type: 'put', key: new Uint8Array([1]), value: new Uint8Array([2]), condition: 'always', get: false },
+  method: 'write',
+  op: encodeKvOp({
+    type: 'put', key: new Uint8Array([1]), value: new Uint8Array([2]), condition: 'always', get: false,
+  }),
 };
+const count: ForwardRequest = { method: 'read', op: encodeKvOp({ type: 'count' }) };
 
 describe('Forwarder', () => {
   it('relays the leader\'s answer and its errors by class name', async () => {
     const [a, b] = pair();
     const follower = new Forwarder(a, { pendingMax: 10, timeoutMs: 5000 }, async () => 0);
     new Forwarder(b, { pendingMax: 10, timeoutMs: 5000 }, async (request) => {
-      if (request.method === 'count') return 42;
-      const error = new Error('no leader');
-      error.name = 'TryAgainError';
-      throw error;
+      if (request.method === 'read') return 42;
+      throw new TryAgainError('no leader');
     });
-    expect(await follower.forward(2, { method: 'count' })).toBe(42);
+    expect(await follower.forward(2, count)).toBe(42);
     await expect(follower.forward(2, put)).rejects.toMatchObject({ name: 'TryAgainError', message: 'no leader' });
   });
 
@@ -44,7 +47,7 @@ describe('Forwarder', () => {
     const follower = new Forwarder(a, { pendingMax: 10, timeoutMs: 60_000 }, async () => 0);
     new Forwarder(b, { pendingMax: 10, timeoutMs: 60_000 }, () => new Promise(() => undefined));
     const write = follower.forward(2, put);
-    const read = follower.forward(2, { method: 'count' });
+    const read = follower.forward(2, count);
     await new Promise((r) => setTimeout(r, 20));
     follower.failPendingNotTo(2); // same leader: nothing fails
     follower.failPendingNotTo(3);

@@ -111,7 +111,7 @@ async function info(ctx: CommandContext, args: Buffer[]): Promise<RespValue> {
     ]]);
   }
   if (want('keyspace')) {
-    const keys = await ctx.backend.count({ consistency: 'local' });
+    const keys = Number(await ctx.backend.read({ type: 'count' }, { consistency: 'local' }));
     sections.push(['Keyspace', keys > 0 ? [['db0', `keys=${keys},expires=0,avg_ttl=0`]] : []]);
   }
   let out = '';

@@ -1,7 +1,7 @@
 /** Keyspace commands: DEL (DELETE) EXISTS KEYS SCAN RANGE DBSIZE FLUSHALL FLUSHDB. */
 import type { ScanOptions } from '../../kv/backend.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
-import { keyword, parseIntegerArg, resultReply, syntaxError } from '../replies.js';
+import { keyword, parseIntegerArg, syntaxError } from '../replies.js';
 import type { RespValue } from '../respEncoder.js';
 import { decodeCursor, encodeCursor } from '../scanCursor.js';
 
@@ -13,7 +13,7 @@ function delCommand(name: string): CommandSpec {
     name, arity: -2, kind: 'write', flags: ['write'], firstKey: 1, lastKey: -1, keyStep: 1,
     group: 'generic', summary: name === 'del' ? 'Delete keys' : 'Delete keys (alias of DEL)',
     run: async (ctx, args) =>
-      resultReply(await ctx.backend.write({ type: 'del', keys: args.slice(1) })),
+      ctx.backend.write({ type: 'del', keys: args.slice(1) }),
     queue: (args) => ({ op: { type: 'del', keys: args.slice(1) } }),
   });
 }
@@ -32,7 +32,7 @@ function flushCommand(name: string): CommandSpec {
     run: async (ctx, args) => {
       const parsed = parse(args);
       if ('reply' in parsed) return parsed.reply;
-      return resultReply(await ctx.backend.write(parsed.op));
+      return await ctx.backend.write(parsed.op);
     },
     queue: parse,
   });
@@ -122,10 +122,8 @@ export const keyspaceCommands: CommandSpec[] = [
   command({
     name: 'exists', arity: -2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1,
     keyStep: 1, group: 'generic', summary: 'Count how many of the given keys exist',
-    run: async (ctx, args) => {
-      const values = await ctx.backend.mget(args.slice(1), { consistency: ctx.consistency });
-      return values.filter((v) => v !== undefined).length;
-    },
+    run: (ctx, args) =>
+      ctx.backend.read({ type: 'exists', keys: args.slice(1) }, { consistency: ctx.consistency }),
     queue: (args) => ({ op: { type: 'exists', keys: args.slice(1) } }),
   }),
   command({
@@ -145,7 +143,7 @@ export const keyspaceCommands: CommandSpec[] = [
   command({
     name: 'dbsize', arity: 1, kind: 'read', flags: ['readonly', 'fast'], group: 'server',
     summary: 'Return the number of keys',
-    run: (ctx) => ctx.backend.count({ consistency: ctx.consistency }),
+    run: (ctx) => ctx.backend.read({ type: 'count' }, { consistency: ctx.consistency }),
     queue: () => ({ op: { type: 'count' } }),
   }),
   flushCommand('flushall'),

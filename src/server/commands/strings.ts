@@ -9,7 +9,7 @@ import {
   command, type CommandContext, type CommandSpec, type QueuedCommand,
 } from '../commandTypes.js';
 import {
-  keyword, notIntegerError, parseIntegerArg, resultReply, syntaxError, wrongArity,
+  keyword, notIntegerError, parseIntegerArg, syntaxError, wrongArity,
 } from '../replies.js';
 import type { RespValue } from '../respEncoder.js';
 
@@ -27,7 +27,7 @@ function writeCommand(
     run: async (ctx: CommandContext, args: Buffer[]) => {
       const parsed = parse(args);
       if ('reply' in parsed) return parsed.reply;
-      return resultReply(await ctx.backend.write(parsed.op));
+      return await ctx.backend.write(parsed.op);
     },
     queue: parse,
   });
@@ -74,8 +74,8 @@ export const stringCommands: CommandSpec[] = [
   command({
     name: 'get', arity: 2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1,
     keyStep: 1, group: 'string', summary: 'Get the value of a key',
-    run: async (ctx, args) =>
-      (await ctx.backend.get(args[1]!, { consistency: ctx.consistency })) ?? null,
+    run: (ctx, args) =>
+      ctx.backend.read({ type: 'get', key: args[1]! }, { consistency: ctx.consistency }),
     queue: (args) => ({ op: { type: 'get', key: args[1]! } }),
   }),
   writeCommand({
@@ -86,10 +86,8 @@ export const stringCommands: CommandSpec[] = [
   command({
     name: 'mget', arity: -2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1,
     keyStep: 1, group: 'string', summary: 'Get the values of all the given keys',
-    run: async (ctx, args) => {
-      const values = await ctx.backend.mget(args.slice(1), { consistency: ctx.consistency });
-      return values.map((v) => v ?? null);
-    },
+    run: (ctx, args) =>
+      ctx.backend.read({ type: 'mget', keys: args.slice(1) }, { consistency: ctx.consistency }),
     queue: (args) => ({ op: { type: 'mget', keys: args.slice(1) } }),
   }),
   writeCommand({
@@ -129,8 +127,8 @@ export const stringCommands: CommandSpec[] = [
   command({
     name: 'strlen', arity: 2, kind: 'read', flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1,
     keyStep: 1, group: 'string', summary: 'Get the length of the value stored in a key',
-    run: async (ctx, args) =>
-      (await ctx.backend.get(args[1]!, { consistency: ctx.consistency }))?.length ?? 0,
+    run: (ctx, args) =>
+      ctx.backend.read({ type: 'strlen', key: args[1]! }, { consistency: ctx.consistency }),
     queue: (args) => ({ op: { type: 'strlen', key: args[1]! } }),
   }),
   writeCommand({

@@ -7,7 +7,6 @@
  */
 import type { KvOp } from '../../kv/op.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
-import { resultReply } from '../replies.js';
 import { okReply, type RespValue } from '../respEncoder.js';
 
 async function exec(ctx: CommandContext): Promise<RespValue> {
@@ -22,10 +21,10 @@ async function exec(ctx: CommandContext): Promise<RespValue> {
   let results: RespValue[] = [];
   if (ops.length > 0) {
     const result = await ctx.backend.write({ type: 'multi', ops });
-    if (result.kind !== 'multi' || result.results.length !== ops.length) {
+    if (!Array.isArray(result) || result.length !== ops.length) {
       return { error: 'ERR the backend answered a transaction with a malformed result' };
     }
-    results = resultReply(result) as RespValue[];
+    results = result;
   }
   let next = 0;
   return multi.queued.map((queued) => ('op' in queued ? results[next++]! : queued.reply));
