@@ -15,6 +15,8 @@ export class ClientState {
   libName = '';
   libVersion = '';
   readonly = false;
+  /** The selected database (SELECT), 0-15; key-touching ops carry it. */
+  db = 0;
   multi: MultiState | undefined;
   lastCommand = 'NULL';
   lastInteractionMs: number;
@@ -36,7 +38,7 @@ export class ClientState {
     const idle = Math.floor((nowMs - this.lastInteractionMs) / 1000);
     const flags = (this.multi !== undefined ? 'x' : '') + (this.readonly ? 'r' : '') || 'N';
     return `id=${this.id} addr=${this.addr} laddr=${this.localAddr} fd=-1 name=${this.name} `
-      + `age=${age} idle=${idle} flags=${flags} db=0 sub=0 psub=0 ssub=0 `
+      + `age=${age} idle=${idle} flags=${flags} db=${this.db} sub=0 psub=0 ssub=0 `
       + `multi=${this.multi === undefined ? -1 : this.multi.queued.length} `
       + `cmd=${this.lastCommand} user=default lib-name=${this.libName} `
       + `lib-ver=${this.libVersion} resp=2`;
