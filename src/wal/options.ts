@@ -4,14 +4,26 @@
  */
 import { WalOptionsError } from './errors.js';
 
-/** Segments are preallocated and rotated in units of this many bytes. */
+/** Segments are preallocated, grown and rotated in units of this many bytes. */
 export const WAL_PAGE_BYTES = 4096;
 export const SEGMENT_SIZE_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 export const RECORD_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
+/**
+ * A new segment is preallocated to this much and doubles when its records need more, up to
+ * segmentSizeBytesMax: an idle node takes 64 KiB of log, a busy one grows to full segments
+ * after a handful of doublings (docs/wal.md, "Preallocation").
+ */
+export const SEGMENT_PREALLOCATE_BYTES_DEFAULT = 64 * 1024;
 
 export interface WalOptions {
-  /** Size each segment is preallocated to and rotated at. Multiple of 4096, >= 8192. */
+  /** Size a segment is rotated at (and grows to at most). Multiple of 4096, >= 8192. */
   segmentSizeBytesMax?: number;
+  /**
+   * Bytes a new segment is preallocated to (zero-filled); it doubles as records need more,
+   * up to segmentSizeBytesMax. Multiple of 4096, >= 4096. Default min(64 KiB,
+   * segmentSizeBytesMax).
+   */
+  segmentPreallocateBytes?: number;
   /**
    * Largest record (header + payload) a save may write; a bigger one is a
    * WalRecordTooLargeError and nothing of the batch is written. At most half a segment, so a
@@ -23,10 +35,11 @@ export interface WalOptions {
 
 export interface ResolvedWalOptions {
   segmentSizeBytesMax: number;
+  segmentPreallocateBytes: number;
   recordBytesMax: number;
 }
 
-export function resolveWalOptions(options: WalOptions = {}): ResolvedWalOptions {
+function resolveSegmentSize(options: WalOptions): number {
   const segmentSizeBytesMax = options.segmentSizeBytesMax ?? SEGMENT_SIZE_BYTES_MAX_DEFAULT;
   if (
     !Number.isSafeInteger(segmentSizeBytesMax) ||
@@ -38,6 +51,27 @@ export function resolveWalOptions(options: WalOptions = {}): ResolvedWalOptions 
         `${2 * WAL_PAGE_BYTES}, got ${segmentSizeBytesMax}`,
     );
   }
+  return segmentSizeBytesMax;
+}
+
+function resolvePreallocate(options: WalOptions, segmentSizeBytesMax: number): number {
+  const bytes = options.segmentPreallocateBytes ??
+    Math.min(SEGMENT_PREALLOCATE_BYTES_DEFAULT, segmentSizeBytesMax);
+  if (
+    !Number.isSafeInteger(bytes) || bytes < WAL_PAGE_BYTES || bytes % WAL_PAGE_BYTES !== 0 ||
+    bytes > segmentSizeBytesMax
+  ) {
+    throw new WalOptionsError(
+      `segmentPreallocateBytes must be a multiple of ${WAL_PAGE_BYTES} from ${WAL_PAGE_BYTES} ` +
+        `to segmentSizeBytesMax (${segmentSizeBytesMax}), got ${bytes}`,
+    );
+  }
+  return bytes;
+}
+
+export function resolveWalOptions(options: WalOptions = {}): ResolvedWalOptions {
+  const segmentSizeBytesMax = resolveSegmentSize(options);
+  const segmentPreallocateBytes = resolvePreallocate(options, segmentSizeBytesMax);
   const recordBytesMax =
     options.recordBytesMax ?? Math.min(RECORD_BYTES_MAX_DEFAULT, segmentSizeBytesMax / 2);
   if (
@@ -50,5 +84,5 @@ export function resolveWalOptions(options: WalOptions = {}): ResolvedWalOptions 
         `(${segmentSizeBytesMax / 2}), got ${recordBytesMax}`,
     );
   }
-  return { segmentSizeBytesMax, recordBytesMax };
+  return { segmentSizeBytesMax, segmentPreallocateBytes, recordBytesMax };
 }

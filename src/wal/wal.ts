@@ -8,7 +8,8 @@
  * Conflict truncation is log-structured: appending an entry at index i <= lastIndex means
  * "a later entry at index i replaces i.. onward"; nothing is rewritten, replay applies it.
  *
- * Segments: preallocated to segmentSizeBytesMax (zero fill marks the end of data), created as
+ * Segments: preallocated with zeros (the zero fill marks the end of data), small at first and
+ * doubled as records need more, up to segmentSizeBytesMax, where the log rotates. Created as
  * `<name>.wal.tmp` (header + current HardState + latest snapshot marker, fsynced) and renamed
  * into place, then the directory is fsynced: a segment either exists whole or not at all, and
  * every segment carries the state needed to release the ones before it. A segment is
@@ -71,8 +72,10 @@ export class Wal {
   syncCount = 0;
   private readonly segments: LiveSegment[] = [];
   private file: FileHandle | null = null;
-  /** Capacity of the current (last) segment: its preallocated size. */
+  /** Capacity of the current (last) segment: its preallocated size, grown on demand. */
   private capacityBytes = 0;
+  /** Where the current segment rotates: segmentSizeBytesMax, or its size if larger. */
+  private limitBytes = 0;
   /** crc of the last record written: the seed of the next one. */
   private lastCrc = 0;
   /** Index of the last entry (or of the snapshot, if that is later). */
@@ -274,11 +277,12 @@ export class Wal {
       let end = next;
       while (end < records.length) {
         const bytes = recordBytes(records[end]!.payload.length);
-        if (segment.usedBytes + fitBytes + bytes > this.capacityBytes) break;
+        if (segment.usedBytes + fitBytes + bytes > this.limitBytes) break;
         fitBytes += bytes;
         end += 1;
       }
       if (end > next) {
+        this.ensureCapacity(segment, segment.usedBytes + fitBytes);
         this.writeChunk(segment, records.slice(next, end), fitBytes);
         for (let i = next; i < end; i++) {
           if (records[i]!.type === RecordType.Entry) lastIndexSoFar = records[i]!.entryIndex;
@@ -291,6 +295,22 @@ export class Wal {
         this.createSegment(segment.seq + 1, lastIndexSoFar + 1, this.lastCrc);
       }
     }
+  }
+
+  /**
+   * Grows the current segment's zero fill (doubling, up to its rotation limit) so `endBytes`
+   * fit. The batch's fdatasync that follows makes the new size durable with the records.
+   */
+  private ensureCapacity(segment: LiveSegment, endBytes: number): void {
+    if (endBytes <= this.capacityBytes) return;
+    let capacityBytes = this.capacityBytes;
+    while (capacityBytes < endBytes) capacityBytes *= 2;
+    capacityBytes = Math.min(capacityBytes, this.limitBytes);
+    assert(capacityBytes >= endBytes, 'ensureCapacity: records beyond the rotation limit');
+    const file = this.file!;
+    this.guard(() => this.fs.preallocate(file, capacityBytes), 'preallocate', segment.file,
+      this.capacityBytes);
+    this.capacityBytes = capacityBytes;
   }
 
   private writeChunk(segment: LiveSegment, records: readonly PendingRecord[], totalBytes: number): void {
@@ -317,7 +337,7 @@ export class Wal {
   }
 
   /**
-   * Creates segment `seq` through a tmp file: preallocate, write header + HardState + latest
+   * Creates segment `seq` through a tmp file: preallocate (segmentPreallocateBytes), write header + HardState + latest
    * snapshot marker, fsync, rename, fsync the directory. Makes it the current segment.
    */
   private createSegment(seq: number, firstIndex: number, prevCrc: number): void {
@@ -326,9 +346,9 @@ export class Wal {
     const tmp = `${joinPath(this.dir, name.slice(0, -'.wal'.length))}${SEGMENT_TMP_SUFFIX}`;
     const prefix = this.segmentPrefix({ seq, firstIndex, prevCrc });
     const handle = this.guard(() => this.fs.create(tmp), 'create', tmp, 0);
+    const capacityBytes = preallocatedBytes(this.options, prefix.bytes.length);
     try {
-      this.guard(() => this.fs.preallocate(handle, this.options.segmentSizeBytesMax), 'preallocate',
-        tmp, 0);
+      this.guard(() => this.fs.preallocate(handle, capacityBytes), 'preallocate', tmp, 0);
       this.guard(() => this.fs.pwrite(handle, prefix.bytes, 0), 'pwrite', tmp, 0);
       this.guardSync(() => this.fs.fsync(handle));
       this.syncCount += 1;
@@ -339,7 +359,8 @@ export class Wal {
     this.guardSync(() => this.fs.fsyncDir(this.dir));
     if (this.file !== null) this.fs.close(this.file);
     this.file = this.guard(() => this.fs.open(file), 'open', file, 0);
-    this.capacityBytes = this.options.segmentSizeBytesMax;
+    this.capacityBytes = capacityBytes;
+    this.limitBytes = this.options.segmentSizeBytesMax;
     this.segments.push({ seq, firstIndex, file, usedBytes: prefix.bytes.length });
     this.lastCrc = prefix.lastCrc;
   }
@@ -400,7 +421,8 @@ export class Wal {
     this.lastCrc = last.lastCrc;
     this.file = this.fs.open(last.file);
     const sizeBytes = this.fs.size(this.file);
-    this.capacityBytes = Math.max(sizeBytes, this.options.segmentSizeBytesMax);
+    this.limitBytes = Math.max(sizeBytes, this.options.segmentSizeBytesMax);
+    this.capacityBytes = Math.max(sizeBytes, preallocatedBytes(this.options, last.endOffset));
     if (sizeBytes < this.capacityBytes) {
       // A cut or shorter file: restore the zero fill so fdatasyncs stay cheap.
       this.fs.preallocate(this.file, this.capacityBytes);
@@ -436,6 +458,13 @@ export class Wal {
       throw new WalFailedError(this.dir, error);
     }
   }
+}
+
+/** A fresh segment's size: segmentPreallocateBytes, doubled until `usedBytes` fit. */
+function preallocatedBytes(options: ResolvedWalOptions, usedBytes: number): number {
+  let bytes = options.segmentPreallocateBytes;
+  while (bytes < usedBytes) bytes *= 2;
+  return Math.min(bytes, options.segmentSizeBytesMax);
 }
 
 function ensureDir(fs: FileSystem, dir: string): void {

@@ -3,11 +3,12 @@
  * HardState, the latest snapshot marker), one save is one fdatasync (group commit), segments
  * rotate at the size limit with the documented names and chain across, conflict truncation
  * ("a later entry at index i replaces i.. onward") survives reopen, releaseTo deletes exactly
- * the segments wholly below the snapshot and every index above it stays readable, and bad
- * options and oversized records are typed errors.
+ * the segments wholly below the snapshot and every index above it stays readable, a segment
+ * starts at its preallocation size and doubles as records need more (never past the rotation
+ * size, also across reopen), and bad options and oversized records are typed errors.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Wal, WalOptionsError, WalRecordTooLargeError, parseSegmentName,
@@ -180,9 +181,38 @@ describe('Wal', () => {
     [{ segmentSizeBytesMax: 10_000 }, /segmentSizeBytesMax must be a multiple of 4096.*got 10000/],
     [{ segmentSizeBytesMax: 4096 }, /at least 8192, got 4096/],
     [{ segmentSizeBytesMax: 8192, recordBytesMax: 8192 }, /recordBytesMax must be .*got 8192/],
+    [{ segmentPreallocateBytes: 5000 }, /segmentPreallocateBytes must be a multiple of 4096.*got 5000/],
+    [{ segmentSizeBytesMax: 8192, segmentPreallocateBytes: 16_384 },
+      /segmentPreallocateBytes .* to segmentSizeBytesMax \(8192\), got 16384/],
   ])('options %j are rejected', (options, message) => {
     expect(() => Wal.open(nodeFs, dir, options)).toThrow(WalOptionsError);
     expect(() => Wal.open(nodeFs, dir, options)).toThrow(message);
+  });
+
+  test('a segment starts at segmentPreallocateBytes and doubles, up to the rotation size', () => {
+    const options = { segmentSizeBytesMax: 8 * 4096, segmentPreallocateBytes: 4096, recordBytesMax: 4096 };
+    const { wal } = Wal.open(nodeFs, dir, options);
+    const first = wal.segmentFiles()[0]!;
+    expect(statSync(first).size).toBe(4096);
+    // ~1 KiB entries: the first segment grows 4 -> 8 -> 16 -> 32 KiB, then the log rotates.
+    const sizes: number[] = [];
+    for (let i = 1; i <= 40; i++) {
+      wal.save(hardState(1, i - 1), [entry(i, 1, 1000)]);
+      sizes.push(statSync(first).size);
+    }
+    expect([...new Set(sizes)]).toEqual([4096, 8192, 16_384, 32_768]);
+    expect(wal.segmentCount).toBeGreaterThan(1);
+    const last = wal.segmentFiles()[wal.segmentCount - 1]!;
+    expect(statSync(last).size).toBeLessThanOrEqual(options.segmentSizeBytesMax);
+    wal.close();
+    // Reopen: the zero fill is kept as it is, and the grown segments read back whole.
+    const again = Wal.open(nodeFs, dir, options);
+    expect(indexes(again.recovered.entries)).toEqual(indexes(entries(1, 40)));
+    again.wal.save(null, [entry(41, 1, 1000)]);
+    again.wal.close();
+    const third = Wal.open(nodeFs, dir, options);
+    expect(indexes(third.recovered.entries)).toEqual(indexes(entries(1, 41)));
+    third.wal.close();
   });
 
   test('Wal.create refuses a directory that already holds a WAL', () => {
