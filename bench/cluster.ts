@@ -4,9 +4,6 @@
  * redis-benchmark with 50 clients, 100-byte values: SET, GET, and SET with pipeline 16.
  * Targets: SET >= 0.5x Redis always-fsync, GET >= 0.8x Redis. Prints; asserts nothing.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster } from '../src/cluster/cluster.js';
 import { hasCommand, redisBenchmark, startRedisServer, type BenchmarkRow } from './lib/redisTools.js';
 
@@ -34,8 +31,10 @@ export async function run(args: string[]): Promise<void> {
   }
   const n = requests(args);
   const redis = await startRedisServer();
-  const cluster = await Cluster.start({
-    nodes: 3, basePort: 0, dataDir: join(mkdtempSync(join(tmpdir(), 'harmony-bench-')), 'data'),
+  // No dataDir: a temporary directory that stop() removes.
+  const cluster = await Cluster.start({ nodes: 3, basePort: 0 }).catch(async (error) => {
+    await redis.stop();
+    throw error;
   });
   try {
     const leader = await cluster.waitForLeader();
@@ -52,7 +51,7 @@ export async function run(args: string[]): Promise<void> {
     }
   } finally {
     await cluster.stop();
-    redis.stop();
+    await redis.stop();
   }
 }
 

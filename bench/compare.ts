@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Cluster } from '../src/cluster/cluster.js';
-import { freePort, hasCommand, startRedisServer, waitForPort } from './lib/redisTools.js';
+import {
+  freePort, hasCommand, killAndRemove, startRedisServer, waitForPort,
+} from './lib/redisTools.js';
 
 interface Figures { writesPerSecond: number; p50Ms: number; p99Ms: number; readsPerSecond: number }
 type Op = (client: number, key: string, value: string) => Promise<void>;
@@ -76,7 +78,7 @@ async function measureEtcd(port: number, clients: number, seconds: number): Prom
   return { writesPerSecond: w.opsPerSecond, p50Ms: w.p50Ms, p99Ms: w.p99Ms, readsPerSecond: r.opsPerSecond };
 }
 
-async function startEtcd(): Promise<{ clientPort: number; stop(): void }> {
+async function startEtcd(): Promise<{ clientPort: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'harmony-bench-etcd-'));
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const peers = [0, 1, 2].map((i) => `e${i}=http://127.0.0.1:${ports[3 + i]}`).join(',');
@@ -88,38 +90,61 @@ async function startEtcd(): Promise<{ clientPort: number; stop(): void }> {
     '--initial-advertise-peer-urls', `http://127.0.0.1:${ports[3 + i]}`,
     '--initial-cluster', peers, '--initial-cluster-state', 'new', '--log-level', 'error',
   ], { stdio: 'ignore' }));
-  await Promise.all([0, 1, 2].map((i) => waitForPort(ports[i]!, 20_000)));
+  const stop = () => killAndRemove(children, dir);
+  try {
+    await Promise.all([0, 1, 2].map((i) => waitForPort(ports[i]!, 20_000)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   await new Promise((r) => setTimeout(r, 1500)); // leader election
-  return { clientPort: ports[0]!, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+  return { clientPort: ports[0]!, stop };
 }
 
 /** 1 in-process worker + 2 `harmonydb node` processes, promoted: 3 voters in 3 processes. */
-async function startBridged(): Promise<{ cluster: Cluster; children: ChildProcess[] }> {
+interface Bridged { cluster: Cluster; stop(): Promise<void> }
+
+async function startBridged(): Promise<Bridged> {
   const dir = mkdtempSync(join(tmpdir(), 'harmony-bench-bridge-'));
   const secret = 'bench-secret-0123456789abcdef';
-  writeFileSync(join(dir, 'secret'), secret);
-  const cluster = await Cluster.start({ nodes: 1, basePort: 0, dataDir: join(dir, 'data'),
-    bridge: { host: '127.0.0.1', port: 0, secret: new TextEncoder().encode(secret) } });
-  await cluster.waitForLeader();
   const children: ChildProcess[] = [];
-  for (const id of [2, 3]) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'harmonydb'), 'node', '--id',
-      String(id), '--data', join(dir, `n${id}`), '--port', String(port), '--join',
-      `127.0.0.1:${cluster.bridgePort}`, '--secret-file', join(dir, 'secret')], { stdio: 'ignore' });
-    children.push(child);
-    await waitForPort(port, 20_000);
-    for (let tries = 0; ; tries++) {
-      try {
-        await cluster.promote(id);
-        break;
-      } catch (error) {
-        if (tries > 50) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+  let cluster: Cluster | null = null;
+  const stop = async () => {
+    await cluster?.stop();
+    await killAndRemove(children, dir);
+  };
+  try {
+    writeFileSync(join(dir, 'secret'), secret);
+    cluster = await Cluster.start({ nodes: 1, basePort: 0, dataDir: join(dir, 'data'),
+      bridge: { host: '127.0.0.1', port: 0, secret: new TextEncoder().encode(secret) } });
+    await cluster.waitForLeader();
+    for (const id of [2, 3]) await addNodeProcess(cluster, id, dir, children);
+    return { cluster, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Starts `harmonydb node --id <id>` joining `cluster`, then promotes it to voter. */
+async function addNodeProcess(
+  cluster: Cluster, id: number, dir: string, children: ChildProcess[],
+): Promise<void> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'harmonydb'), 'node', '--id',
+    String(id), '--data', join(dir, `n${id}`), '--port', String(port), '--join',
+    `127.0.0.1:${cluster.bridgePort}`, '--secret-file', join(dir, 'secret')], { stdio: 'ignore' });
+  children.push(child);
+  await waitForPort(port, 20_000);
+  for (let tries = 0; ; tries++) {
+    try {
+      await cluster.promote(id);
+      return;
+    } catch (error) {
+      if (tries > 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { cluster, children };
 }
 
 function table(rows: [string, Figures | null][]): void {
@@ -147,8 +172,8 @@ export async function run(args: string[]): Promise<void> {
   process.stdout.write(`compare: ${clients} clients, 100-byte values, ${seconds} s per phase\n`);
   const rows: [string, Figures | null][] = [];
 
-  const cluster = await Cluster.start({ nodes: 3, basePort: 0,
-    dataDir: join(mkdtempSync(join(tmpdir(), 'harmony-bench-')), 'data') });
+  // No dataDir: a temporary directory that stop() removes.
+  const cluster = await Cluster.start({ nodes: 3, basePort: 0 });
   try {
     rows.push(['HarmonyDB 3 nodes, 1 process', await measureResp(
       cluster.portOf(await cluster.waitForLeader()), clients, seconds)]);
@@ -161,8 +186,7 @@ export async function run(args: string[]): Promise<void> {
     // Node 1 (the in-process worker) forwards to the leader wherever it is.
     rows.push(['HarmonyDB 3 processes, bridge', await measureResp(bridged.cluster.portOf(1), clients, seconds)]);
   } finally {
-    bridged.children.forEach((c) => c.kill('SIGKILL'));
-    await bridged.cluster.stop();
+    await bridged.stop();
   }
 
   if (await hasCommand('etcd')) {
@@ -170,7 +194,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       rows.push(['etcd 3 members (HTTP gateway)', await measureEtcd(etcd.clientPort, clients, seconds)]);
     } finally {
-      etcd.stop();
+      await etcd.stop();
     }
   } else {
     process.stdout.write('compare: etcd not installed (apt-get install etcd-server); etcd row skipped\n');
@@ -182,7 +206,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       rows.push(['redis appendfsync always', await measureResp(redis.port, clients, seconds)]);
     } finally {
-      redis.stop();
+      await redis.stop();
     }
   } else {
     rows.push(['redis appendfsync always', null]);

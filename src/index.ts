@@ -1,19 +1,22 @@
 /**
- * HarmonyDB as a library: start a whole replicated cluster from a Node program or a test,
- * break it on purpose, and check histories.
+ * HarmonyDB as a library: start a whole replicated cluster from a Node program or a test
+ * suite, break it on purpose, and check histories. docs/api.md has the whole API and a
+ * complete vitest example.
  *
  *   import { startCluster } from 'harmonydb';
- *   const cluster = await startCluster({ nodes: 3, basePort: 0, dataDir: './tmp-data' });
- *   await cluster.waitForLeader();
- *   // ... any Redis client on cluster.portOf(id) ...
- *   await cluster.stop();
+ *   await using cluster = await startCluster();   // free ports, a temporary directory
+ *   const redis = new Redis(cluster.url);          // redis://127.0.0.1:<port>
  */
-export { Cluster, ClusterError, startCluster, type ClusterEvent } from './cluster/cluster.js';
 export {
-  ClusterConfigError, defaultClusterOptions, defaultTiming, type ClusterOptions,
+  Cluster, ClusterError, startCluster, type ClusterEvent, type ClusterNodeStatus,
+} from './cluster/cluster.js';
+export {
+  ClusterConfigError, defaultClusterOptions, defaultTiming, type ClusterBridgeOptions,
+  type ClusterOptions,
 } from './cluster/options.js';
 export { DataDirError } from './cluster/dataDir.js';
-export type { NodeStatus, RaftTiming } from './node/control.js';
+export type { NetworkFaults } from './cluster/faults.js';
+export type { MemberStatus, NodeRole, NodeStatus, RaftTiming } from './node/control.js';
 export {
   HistoryRecorder, checkLinearizability, describeResult, kv, type Operation,
 } from './check/index.js';

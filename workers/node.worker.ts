@@ -10,6 +10,7 @@ import type { NodeEvent, NodeWorkerInit } from '../src/node/control.js';
 import { startRespServer } from '../src/server/server.js';
 import { exposeOnPort } from '../src/cluster/comlink.js';
 import { createAdminRelay } from '../src/cluster/adminProtocol.js';
+import { describeStartupFailure } from '../src/cluster/startupFailure.js';
 
 const init = workerData as NodeWorkerInit;
 const post = (event: NodeEvent) => parentPort!.postMessage(event);
@@ -23,6 +24,7 @@ try {
   exposeOnPort(runtime.control, init.controlPort);
   post({ kind: 'ready', id: init.id, port: server.address().port });
 } catch (error) {
-  post({ kind: 'fatal', id: init.id, text: (error as Error).message });
+  // A data directory it cannot use (EACCES, ENOSPC...) is said in one line, path included.
+  post({ kind: 'fatal', id: init.id, text: describeStartupFailure(error) ?? (error as Error).message });
   process.exit(1);
 }

@@ -3,7 +3,7 @@
  * with the durability a fair comparison needs, and redis-benchmark runs parsed from --csv.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,20 @@ export interface BenchmarkRow {
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/**
+ * SIGKILLs the processes, waits until they are gone, then removes `dir`: a benchmark leaves
+ * nothing behind in the temp directory, also when it fails.
+ */
+export async function killAndRemove(children: ChildProcess[], dir: string): Promise<void> {
+  await Promise.all(children.map((child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return undefined;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    return exited;
+  }));
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export async function freePort(): Promise<number> {
@@ -41,15 +55,21 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
 }
 
 /** redis-server with appendonly yes + appendfsync always: every write fsynced, like ours. */
-export async function startRedisServer(): Promise<{ port: number; stop(): void }> {
+export async function startRedisServer(): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'harmony-bench-redis-'));
   const child: ChildProcess = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', 'yes', '--appendfsync', 'always',
   ], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { port, stop: () => child.kill('SIGKILL') };
+  const stop = () => killAndRemove([child], dir);
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, stop };
 }
 
 export function hasCommand(name: string): Promise<boolean> {

@@ -1,48 +1,76 @@
-import type { Command } from '../cli.js';
-import { parseArgs, UsageError } from '../args.js';
+/**
+ * `harmonydb cluster`: a whole cluster in this process, with the live UI or status lines, until
+ * Ctrl-C. Its defaults (ports 6379.., ./data) differ from the library's (free ports, a
+ * temporary directory): a person at a terminal wants fixed ports and data that stays.
+ */
+import { exitFailure, exitUsage, type Command } from '../cli.js';
+import { formatOptions, parseArgs, UsageError, type OptionTable } from '../args.js';
 import { Cluster, ClusterError, type ClusterEvent } from '../../src/cluster/cluster.js';
-import { ClusterConfigError, type ClusterOptions } from '../../src/cluster/options.js';
+import {
+  ClusterConfigError, defaultTiming, type ClusterOptions,
+} from '../../src/cluster/options.js';
 import { readSecretFile } from './node.js';
 import { DataDirError } from '../../src/cluster/dataDir.js';
 import { formatStatusLine } from '../../src/cluster/statusLine.js';
+
+/** Where `harmonydb cluster` listens and keeps its data unless told otherwise. */
+export const cliBasePort = 6379;
+export const cliDataDir = 'data';
+
+export const spec: OptionTable = {
+  nodes: { kind: 'int', value: 'N', help: 'number of nodes, 1 to 9', default: '3' },
+  'base-port': {
+    kind: 'int', value: 'P', help: 'Redis port of node 1; node i listens on P+i-1 (0: free ports)',
+    default: String(cliBasePort),
+  },
+  host: { kind: 'string', value: 'H', help: 'address to listen on', default: '127.0.0.1' },
+  data: {
+    kind: 'string', value: 'DIR', help: 'data directory; a restart on it recovers every node',
+    default: `./${cliDataDir}`,
+  },
+  'no-forward': {
+    kind: 'flag', help: 'followers answer -MOVED instead of forwarding to the leader',
+    default: 'off',
+  },
+  'no-ui': {
+    kind: 'flag', default: 'off',
+    help: "print one status line per node every second instead of the live UI (the UI's keys " +
+      "are listed by '?')",
+  },
+  'tick-ms': {
+    kind: 'int', value: 'MS', help: 'Raft tick', default: String(defaultTiming.tickMs),
+  },
+  'election-ticks': {
+    kind: 'int', value: 'N', help: 'election timeout in ticks, randomized up to 2N',
+    default: String(defaultTiming.electionTicks),
+  },
+  'heartbeat-ticks': {
+    kind: 'int', value: 'N', help: 'heartbeat interval in ticks',
+    default: String(defaultTiming.heartbeatTicks),
+  },
+  'bridge-port': {
+    kind: 'int', value: 'P', default: 'none: no bridge',
+    help: "open the TCP bridge: nodes in other processes join on P ('harmonydb node --join " +
+      "HOST:P'); node i's bridge listens on P+i",
+  },
+  'bridge-host': {
+    kind: 'string', value: 'H', help: 'address of the bridge listeners', default: '127.0.0.1',
+  },
+  'secret-file': {
+    kind: 'string', value: 'F', default: 'none',
+    help: 'the shared cluster secret (>= 16 bytes); required with --bridge-port',
+  },
+};
 
 const help = `Usage: harmonydb cluster [options]
 
 Runs a whole Raft cluster in this process: one worker thread per node, each serving the
 Redis protocol on its own port (base-port, base-port+1, ...). Restarting on the same --data
 directory recovers every node from its write-ahead log. Ctrl-C shuts down cleanly.
+Exit status: 0 after a clean stop, 1 when the cluster cannot start (one line says why), 2 for
+a usage error.
 
-Options:
-  --nodes N         number of nodes, 1 to 9 (default 3)
-  --base-port P     Redis port of node 1; node i listens on P+i-1 (default 6379)
-  --host H          address to listen on (default 127.0.0.1)
-  --data DIR        data directory (default ./data)
-  --no-forward      followers answer -MOVED instead of forwarding to the leader
-  --no-ui           print one status line per node every second instead of the live UI
-                    (also when stdout is not a TTY); the UI's keys are listed by '?'
-  --tick-ms MS      Raft tick (default 10)
-  --election-ticks N  election timeout in ticks, randomized up to 2N (default 15)
-  --heartbeat-ticks N heartbeat interval in ticks (default 2)
-  --bridge-port P   open the TCP bridge: nodes in other processes join on P
-                    ('harmonydb node --join HOST:P'); node i's bridge listens on P+i
-  --bridge-host H   address of the bridge listeners (default 127.0.0.1)
-  --secret-file F   the shared cluster secret (>= 16 bytes); required with --bridge-port
-`;
-
-const spec = {
-  nodes: { kind: 'int' },
-  'base-port': { kind: 'int' },
-  host: { kind: 'string' },
-  data: { kind: 'string' },
-  'no-forward': { kind: 'flag' },
-  'no-ui': { kind: 'flag' },
-  'tick-ms': { kind: 'int' },
-  'election-ticks': { kind: 'int' },
-  'heartbeat-ticks': { kind: 'int' },
-  'bridge-port': { kind: 'int' },
-  'bridge-host': { kind: 'string' },
-  'secret-file': { kind: 'string' },
-} as const;
+${formatOptions(spec)}`;
 
 async function run(argv: string[]): Promise<number> {
   let cluster: Cluster;
@@ -58,18 +86,21 @@ async function run(argv: string[]): Promise<number> {
     };
     cluster = await Cluster.start({
       ...(o.has('nodes') ? { nodes: o.get('nodes') as number } : {}),
-      ...(o.has('base-port') ? { basePort: o.get('base-port') as number } : {}),
+      basePort: (o.get('base-port') as number | undefined) ?? cliBasePort,
       ...(o.has('host') ? { host: o.get('host') as string } : {}),
-      ...(o.has('data') ? { dataDir: o.get('data') as string } : {}),
+      dataDir: (o.get('data') as string | undefined) ?? cliDataDir,
       forward: !o.has('no-forward'),
       ...bridgeOptions(o),
       timing: timing as never,
     });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ClusterConfigError ||
-      error instanceof DataDirError || error instanceof ClusterError) {
+    if (error instanceof UsageError || error instanceof ClusterConfigError) {
       process.stderr.write(`harmonydb cluster: ${error.message}\n`);
-      return 2;
+      return exitUsage;
+    }
+    if (error instanceof DataDirError || error instanceof ClusterError) {
+      process.stderr.write(`harmonydb cluster: ${error.message}\n`);
+      return exitFailure;
     }
     throw error;
   }

@@ -1,30 +1,34 @@
-import type { Command } from '../cli.js';
-import { parseArgs, UsageError } from '../args.js';
+/**
+ * `harmonydb experiment <name>`: a fault experiment on a fresh in-process cluster under a
+ * history-recording load, with a table and a report directory (src/experiment).
+ */
+import { exitUsage, type Command } from '../cli.js';
+import { formatOptions, parseArgs, UsageError, type OptionTable } from '../args.js';
 import {
   formatTable, passed, runExperiment, scenarios, writeReport,
 } from '../../src/experiment/index.js';
+
+export const spec: OptionTable = {
+  runs: { kind: 'int', value: 'N', help: 'faults to inject, one after another', default: '5' },
+  seed: { kind: 'int', value: 'S', help: 'seed of the cluster and the load', default: '1' },
+  nodes: { kind: 'int', value: 'N', help: 'cluster size', default: '3' },
+  clients: { kind: 'int', value: 'N', help: 'load clients', default: '4' },
+  out: {
+    kind: 'string', value: 'DIR', help: 'report directory', default: 'experiments/<name>-<time>',
+  },
+};
 
 const help = `Usage: harmonydb experiment <name> [options]
 
 Runs a fault experiment against a fresh in-process cluster under a steady, history-recording
 load, prints a table and writes a report directory (history.jsonl, summary.json, index.html).
-Exits 1 if an acknowledged write was lost or the history is not linearizable.
+Exits 1 if an acknowledged write was lost or the history is not linearizable, 2 on a usage
+error.
 
 Experiments:
 ${Object.values(scenarios).map((s) => `  ${s.name.padEnd(14)} ${s.description}`).join('\n')}
 
-Options:
-  --runs N      faults to inject, one after another (default 5)
-  --seed S      seed of the cluster and the load (default 1)
-  --nodes N     cluster size (default 3)
-  --clients N   load clients (default 4)
-  --out DIR     report directory (default experiments/<name>-<time>)
-`;
-
-const spec = {
-  runs: { kind: 'int' }, seed: { kind: 'int' }, nodes: { kind: 'int' }, clients: { kind: 'int' },
-  out: { kind: 'string' },
-} as const;
+${formatOptions(spec)}`;
 
 async function run(argv: string[]): Promise<number> {
   let name: string;
@@ -43,7 +47,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`harmonydb experiment: ${error.message}\n`);
-    return 2;
+    return exitUsage;
   }
   const out = (options.get('out') as string | undefined) ??
     `experiments/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -1,14 +1,48 @@
+/**
+ * `harmonydb node`: one node in this process that joins a running cluster through its TCP
+ * bridge, and rejoins as the same member on restart (its data directory remembers the ids).
+ */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import type { Command } from '../cli.js';
-import { parseArgs, UsageError } from '../args.js';
+import { exitUsage, reportFailure, type Command } from '../cli.js';
+import { formatOptions, parseArgs, UsageError, type OptionTable } from '../args.js';
 import { startNodeRuntime } from '../../src/node/runtime.js';
 import type { NodeEvent, NodeWorkerInit } from '../../src/node/control.js';
 import { parseHostPort, MembershipError } from '../../src/node/membership.js';
 import { requestJoin } from '../../src/node/membershipJoin.js';
 import { defaultTiming } from '../../src/cluster/options.js';
 import { startRespServer } from '../../src/server/server.js';
+
+export const spec: OptionTable = {
+  id: {
+    kind: 'int', value: 'N', help: "this node's id (a positive integer the cluster does not use)",
+    default: 'none: required',
+  },
+  data: {
+    kind: 'string', value: 'DIR', help: "this node's data directory", default: 'none: required',
+  },
+  join: {
+    kind: 'string', value: 'HOST:PORT', help: "the cluster's bridge (join) port",
+    default: 'none: required',
+  },
+  'secret-file': {
+    kind: 'string', value: 'F', default: 'none: required',
+    help: 'file holding the shared cluster secret (>= 16 bytes; one trailing newline is ignored)',
+  },
+  port: { kind: 'int', value: 'P', help: 'Redis port', default: '6379 + id - 1' },
+  host: {
+    kind: 'string', value: 'H', help: 'address to serve Redis on, and to give the cluster',
+    default: '127.0.0.1',
+  },
+  'bridge-port': {
+    kind: 'int', value: 'P', default: 'none: the members answer on the connections this node opens',
+    help: 'also listen for bridge connections on P',
+  },
+  'snapshot-entries': {
+    kind: 'int', value: 'N', help: 'take a snapshot after N applied entries', default: '10000',
+  },
+};
 
 const help = `Usage: harmonydb node --id N --data DIR --join HOST:PORT --secret-file F [options]
 
@@ -17,26 +51,9 @@ Runs ONE node in this process and joins a running cluster through its TCP bridge
 joins as a learner and catches up by snapshot; promote it with HARMONY MEMBER PROMOTE <id>.
 The data directory remembers the cluster id and node id (node.json): restarting with the same
 --data rejoins as the same member; a directory of another cluster, or an id the cluster already
-uses or removed, is refused. Pass --join on every start (it fetches the members' addresses).
+uses or removed, is refused (exit 2). A data directory it cannot use exits 1.
 
-Options:
-  --id N             this node's id (a positive integer the cluster does not use)
-  --data DIR         this node's data directory
-  --join HOST:PORT   the cluster's bridge (join) port
-  --secret-file F    file holding the shared cluster secret (>= 16 bytes; one trailing
-                     newline is ignored)
-  --port P           Redis port (default 6379 + id - 1)
-  --host H           address to serve Redis on, and to give the cluster (default 127.0.0.1)
-  --bridge-port P    also listen for bridge connections on P (default: none; the members
-                     answer on the connections this node opens)
-  --snapshot-entries N  take a snapshot after N applied entries (default 10000)
-`;
-
-const spec = {
-  id: { kind: 'int' }, data: { kind: 'string' }, join: { kind: 'string' },
-  'secret-file': { kind: 'string' }, port: { kind: 'int' }, host: { kind: 'string' },
-  'bridge-port': { kind: 'int' }, 'snapshot-entries': { kind: 'int' },
-} as const;
+${formatOptions(spec)}`;
 
 /** Reads the secret; a single trailing newline (what editors and `echo` add) is not part of it. */
 export function readSecretFile(path: string): Uint8Array {
@@ -112,11 +129,11 @@ async function run(argv: string[]): Promise<number> {
       snapshotEntries: (o.get('snapshot-entries') as number | undefined) ?? 10_000 });
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof MembershipError) {
+    if (error instanceof MembershipError) {
       process.stderr.write(`harmonydb node: ${error.message}\n`);
-      return 2;
+      return exitUsage;
     }
-    throw error;
+    return reportFailure('node', error);
   }
 }
 

@@ -5,10 +5,19 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../cli.js';
+import { exitFailure, exitUsage, type Command } from '../cli.js';
+import { formatOptions, parseArgs as parseOptions, UsageError, type OptionTable } from '../args.js';
+import { describeStartupFailure } from '../../src/cluster/startupFailure.js';
 import {
   NodeFileSystem, analyzeWal, repairWal, type RepairResult, type WalAnalysis,
 } from '../../src/wal/index.js';
+
+export const spec: OptionTable = {
+  json: { kind: 'flag', help: 'print one JSON document instead of text', default: 'off' },
+  force: {
+    kind: 'flag', help: '(repair only) also cut the log at the first corruption', default: 'off',
+  },
+};
 
 const help = `Usage: harmonydb wal inspect <dir> [--json]
        harmonydb wal repair <dir> [--force] [--json]
@@ -18,22 +27,19 @@ const help = `Usage: harmonydb wal inspect <dir> [--json]
 
 inspect   lists the segments (record counts, entry index range), the latest HardState and
           snapshot marker, and every problem with its file and offset.
-          Exit status: 0 clean, 1 torn tail (the node truncates it at startup), 2 corrupt
-          (the node refuses to start), 64 usage error or unreadable directory.
+          Exit status: 0 clean, 3 torn tail (the node truncates it at startup), 4 corrupt
+          (the node refuses to start), 1 unreadable directory, 2 usage error.
 
 repair    zeroes a torn tail (what the node itself would do). With --force it also cuts the
           log at the FIRST corruption: the cut bytes are first copied to <segment>.broken and
           every later segment is renamed to <segment>.broken, so nothing is deleted. Entries
           the node had acknowledged may be lost by a forced repair; the node catches up from
           the leader and does not vote until it has.
-          Exit status: 0 the WAL is clean afterwards, 2 corruption left (no --force), 64 usage.
+          Exit status: 0 the WAL is clean afterwards, 4 corruption left (no --force),
+          1 unreadable or unwritable directory, 2 usage error.
 
-Options:
-  --json    print one JSON document instead of text
-  --force   (repair) also cut at the first corruption
-`;
+${formatOptions(spec)}`;
 
-const usageExit = 64;
 const readRecordBytesMax = Number.MAX_SAFE_INTEGER;
 
 interface Args {
@@ -43,20 +49,19 @@ interface Args {
   force: boolean;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')));
-  const positional = argv.filter((a) => !a.startsWith('--'));
-  for (const flag of flags) {
-    if (flag !== '--json' && flag !== '--force') return `unknown option '${flag}'`;
-  }
+function parseArgs(argv: string[]): Args {
+  const { options, positional } = parseOptions(argv, spec);
   const [action, dir, ...extra] = positional;
   if (action !== 'inspect' && action !== 'repair') {
-    return action === undefined ? 'missing action (inspect or repair)' : `unknown action '${action}'`;
+    throw new UsageError(action === undefined ? 'missing action (inspect or repair)'
+      : `unknown action '${action}'`);
   }
-  if (dir === undefined) return 'missing <dir>';
-  if (extra.length > 0) return `unexpected argument '${extra[0]}'`;
-  if (flags.has('--force') && action !== 'repair') return '--force applies to repair only';
-  return { action, dir, json: flags.has('--json'), force: flags.has('--force') };
+  if (dir === undefined) throw new UsageError('missing <dir>');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (options.has('force') && action !== 'repair') {
+    throw new UsageError('--force applies to repair only');
+  }
+  return { action, dir, json: options.has('json'), force: options.has('force') };
 }
 
 /** `<dir>/wal` when `<dir>` is a node directory, else `<dir>`. */
@@ -70,7 +75,7 @@ export function resolveWalDir(dir: string): string {
   return dir;
 }
 
-const exitOf = { clean: 0, 'torn-tail': 1, corrupt: 2 } as const;
+const exitOf = { clean: 0, 'torn-tail': 3, corrupt: 4 } as const;
 
 export function inspectJson(analysis: WalAnalysis): object {
   const first = analysis.entries[0]?.index ?? null;
@@ -160,23 +165,39 @@ function repairText(result: RepairResult): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    process.stderr.write(`harmonydb wal: ${args}\n\n${help}`);
-    return usageExit;
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`harmonydb wal: ${error.message} (see 'harmonydb wal --help')\n`);
+    return exitUsage;
   }
   const dir = resolveWalDir(args.dir);
   const fs = new NodeFileSystem();
   if (!fs.exists(dir)) {
-    process.stderr.write(`harmonydb wal: no such directory: ${dir}\n`);
-    return usageExit;
+    process.stderr.write(`harmonydb wal: no such directory: ${dir}; pass a WAL directory or ` +
+      'a node directory (data/node-<id>)\n');
+    return exitUsage;
   }
-  if (args.action === 'inspect') {
-    const analysis = analyzeWal(fs, dir, { recordBytesMax: readRecordBytesMax });
-    process.stdout.write(args.json ? `${JSON.stringify(inspectJson(analysis), null, 2)}\n`
-      : inspectText(analysis));
-    return exitOf[analysis.outcome];
+  try {
+    return args.action === 'inspect' ? inspect(fs, dir, args.json) : repair(fs, dir, args);
+  } catch (error) {
+    const line = describeStartupFailure(error, { reading: args.action === 'inspect' });
+    if (line === null) throw error;
+    process.stderr.write(`harmonydb wal: ${line}\n`);
+    return exitFailure;
   }
+}
+
+function inspect(fs: NodeFileSystem, dir: string, json: boolean): number {
+  const analysis = analyzeWal(fs, dir, { recordBytesMax: readRecordBytesMax });
+  process.stdout.write(json ? `${JSON.stringify(inspectJson(analysis), null, 2)}\n`
+    : inspectText(analysis));
+  return exitOf[analysis.outcome];
+}
+
+function repair(fs: NodeFileSystem, dir: string, args: Args): number {
   const result = repairWal(fs, dir, { force: args.force });
   process.stdout.write(args.json
     ? `${JSON.stringify({
@@ -184,7 +205,7 @@ async function run(argv: string[]): Promise<number> {
       refused: result.refused, after: inspectJson(result.after),
     }, null, 2)}\n`
     : repairText(result));
-  return result.after.outcome === 'clean' ? 0 : 2;
+  return result.after.outcome === 'clean' ? 0 : exitOf.corrupt;
 }
 
 export const command: Command = {

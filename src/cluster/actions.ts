@@ -20,7 +20,5 @@ export async function healAll(cluster: Cluster): Promise<void> {
 
 /** Cuts one node off from every other node, both ways. */
 export async function isolate(cluster: Cluster, id: number): Promise<void> {
-  const others = cluster.ids.filter((other) => other !== id);
-  if (others.length === 0) return;
-  await cluster.partition([id], others);
+  await cluster.isolate(id);
 }

@@ -3,14 +3,15 @@
  * between them, and a comlink control API per worker (status, faults, shutdown). Killing a
  * node terminates its worker abruptly (a crash: nothing is flushed); restarting spawns a new
  * worker on the same data directory, which recovers from its WAL and snapshot, then from the
- * leader. See docs/cluster.md.
+ * leader. Started without a data directory, it uses a temporary one that stop() removes.
+ * See docs/cluster.md (how it works) and docs/api.md (the library API).
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { createServer } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { rmSync } from 'node:fs';
 import type {
-  MemberChangeRequest, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit, PeerAddress,
+  MemberChangeRequest, MemberStatus, NodeControl, NodeEvent, NodeStatus, NodeWorkerInit,
+  PeerAddress,
 } from '../node/control.js';
 import {
   createNodeDir, openDataDir, nodeDirOf, retireNodeDir, saveIdentity, type ClusterIdentity,
@@ -23,6 +24,9 @@ import { runAdminCommand } from './admin.js';
 import { workerPath } from '../node/workerPath.js';
 import type { JoinAnswer, JoinRequest } from '../node/membershipJoin.js';
 import { startJoinService, type JoinService } from './joinService.js';
+import { createTempDataDir, removeTempDataDir } from './tempDataDir.js';
+import { healAll } from './actions.js';
+import { freePorts, redisUrl } from './ports.js';
 
 export class ClusterError extends Error {
   override name = 'ClusterError';
@@ -48,8 +52,13 @@ export interface ClusterEvent {
 const eventsMax = 1000;
 const statusTimeoutMs = 1000;
 
-export class Cluster {
+/** A node's status as the cluster sees it: `alive` false when its worker is down. */
+export type ClusterNodeStatus = NodeStatus & { alive: boolean };
+
+export class Cluster implements AsyncDisposable {
   readonly options: ClusterOptions;
+  /** The data directory is a temporary one this cluster made, and stop() removes it. */
+  readonly ownsDataDir: boolean;
   readonly clusterId: string;
   private readonly slots = new Map<number, NodeSlot>();
   private readonly faults: NetworkFaults = cleanNetwork();
@@ -62,8 +71,12 @@ export class Cluster {
   private memberChangeInFlight: string | null = null;
   private joinService: JoinService | null = null;
 
-  private constructor(options: ClusterOptions, identity: ClusterIdentity, ports: Map<number, number>) {
+  private constructor(
+    options: ClusterOptions, identity: ClusterIdentity, ports: Map<number, number>,
+    ownsDataDir: boolean,
+  ) {
     this.options = options;
+    this.ownsDataDir = ownsDataDir;
     this.clusterId = identity.clusterId;
     this.identity = identity;
     for (const [id, port] of ports) {
@@ -72,8 +85,24 @@ export class Cluster {
     }
   }
 
+  /**
+   * Starts every node and resolves once each serves clients (a leader may not be elected yet:
+   * see waitForLeader, or startCluster which waits). Without `dataDir`, a temporary directory.
+   */
   static async start(partial: Partial<ClusterOptions> = {}): Promise<Cluster> {
-    const options = resolveClusterOptions(partial);
+    // Validate everything before a directory is made.
+    resolveClusterOptions({ ...partial, dataDir: partial.dataDir ?? 'temporary' });
+    const temporary = partial.dataDir === undefined ? createTempDataDir() : null;
+    try {
+      return await Cluster.open(resolveClusterOptions({ ...partial,
+        dataDir: partial.dataDir ?? temporary! }), temporary !== null);
+    } catch (error) {
+      if (temporary !== null) removeTempDataDir(temporary);
+      throw error;
+    }
+  }
+
+  private static async open(options: ClusterOptions, ownsDataDir: boolean): Promise<Cluster> {
     const initialIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
     const identity = openDataDir(options.dataDir, initialIds);
     // After a membership change cluster.json, not --nodes, names the members.
@@ -82,7 +111,7 @@ export class Cluster {
     const ports = new Map(ids.map((id, i) => [id, options.basePort === 0 ? free[i]! :
       identity.ports?.[String(id)] ?? options.basePort + id - 1]));
     const local = new Map([...ports].filter(([id]) => identity.remote?.[String(id)] === undefined));
-    const cluster = new Cluster(options, identity, local);
+    const cluster = new Cluster(options, identity, local, ownsDataDir);
     try {
       if (options.bridge !== null) await cluster.startBridge(options.bridge.port);
       await Promise.all(ids.map((id) => cluster.spawn(id)));
@@ -119,6 +148,24 @@ export class Cluster {
 
   portOf(id: number): number {
     return this.slot(id).port;
+  }
+
+  /** The RESP ports of the nodes in this process, in id order. */
+  get ports(): number[] {
+    return this.ids.map((id) => this.portOf(id));
+  }
+
+  /**
+   * `redis://host:port` of the first node: with forwarding on (the default) any node serves
+   * every command, so this one URL is enough for ioredis or node-redis.
+   */
+  get url(): string {
+    return this.urlOf(this.ids[0]!);
+  }
+
+  /** `redis://host:port` of node `id`. */
+  urlOf(id: number): string {
+    return redisUrl(this.options.host, this.portOf(id));
   }
 
   isAlive(id: number): boolean {
@@ -271,7 +318,7 @@ export class Cluster {
     await this.spawn(id);
   }
 
-  async status(): Promise<(NodeStatus & { alive: boolean })[]> {
+  async status(): Promise<ClusterNodeStatus[]> {
     return Promise.all([...this.slots.values()].map(async (slot) => {
       const down = { ...downStatus(slot.id, slot.port), alive: false };
       if (slot.control === null || slot.starting !== null) return down;
@@ -313,7 +360,18 @@ export class Cluster {
     await this.pushFaults();
   }
 
+  /**
+   * Network faults on every link: dropRate and duplicateRate in 0..1, delayMs and
+   * delayJitterMs in 0..10000. Fields left out keep their value.
+   */
   async setNetwork(fields: Partial<Omit<NetworkFaults, 'blocked'>>): Promise<void> {
+    for (const [name, max] of [['dropRate', 1], ['duplicateRate', 1], ['delayMs', 10_000],
+      ['delayJitterMs', 10_000]] as const) {
+      const value = fields[name];
+      if (value !== undefined && !(value >= 0 && value <= max)) {
+        throw new ClusterError(`${name} must be a number from 0 to ${max}, got ${value}`);
+      }
+    }
     Object.assign(this.faults, fields);
     await this.pushFaults();
   }
@@ -325,11 +383,39 @@ export class Cluster {
     await this.pushFaults();
   }
 
+  /**
+   * Undoes every fault (HARMONY HEAL): a clean network, normal disks, nobody paused. A node that
+   * fail-stopped on an injected fsync failure stays down; restart it.
+   */
+  async healAll(): Promise<void> {
+    await healAll(this);
+  }
+
+  /** Cuts node `id` off from every other node, both ways (the UI's `p`). */
+  async isolate(id: number): Promise<void> {
+    const others = this.ids.filter((other) => other !== this.slot(id).id);
+    if (others.length > 0) await this.partition([id], others);
+  }
+
+  /**
+   * The membership as the leader sees it (else any live node): each member's role, RESP
+   * address and, from the leader, its match index (-1 when unknown). [] when no node is up.
+   */
+  async membership(): Promise<MemberStatus[]> {
+    const live = (await this.status()).filter((s) => s.alive && s.members !== undefined);
+    const seer = live.find((s) => s.role === 'leader') ?? live[0];
+    return seer?.members ?? [];
+  }
+
   networkFaults(): NetworkFaults {
     return { ...this.faults, blocked: new Set(this.faults.blocked) };
   }
 
+  /** Adds `ms` (0..10000) to every fsync of node `id`; 0 is a normal disk. */
   async setDiskDelay(id: number, ms: number): Promise<void> {
+    if (!(ms >= 0 && ms <= 10_000)) {
+      throw new ClusterError(`disk delay must be from 0 to 10000 ms, got ${ms}`);
+    }
     await this.liveControl(id).setDiskDelay(ms);
   }
 
@@ -534,7 +620,10 @@ export class Cluster {
     return control;
   }
 
-  /** Clean shutdown of every node: fsynced and closed; nothing acknowledged is lost. */
+  /**
+   * Clean shutdown of every node: fsynced and closed; nothing acknowledged is lost. Then a
+   * temporary data directory (one this cluster made) is removed. Calling it again is harmless.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.joinService?.close();
@@ -545,11 +634,28 @@ export class Cluster {
       this.detach(slot);
       await worker.terminate();
     }));
+    if (this.ownsDataDir) removeTempDataDir(this.options.dataDir);
+  }
+
+  /** `await using cluster = await startCluster()`: stop() when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
   }
 }
 
-export function startCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
-  return Cluster.start(options);
+/**
+ * Starts a cluster and waits for its first leader: the library's front door (docs/api.md).
+ * No options: 3 nodes on free ports with a temporary data directory that stop() removes.
+ */
+export async function startCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
+  const cluster = await Cluster.start(options);
+  try {
+    await cluster.waitForLeader();
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
 }
 
 function downStatus(id: number, port: number): NodeStatus {
@@ -568,16 +674,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     promise.then((v) => { clearTimeout(timer); resolve(v); },
       (e) => { clearTimeout(timer); reject(e); });
   });
-}
-
-async function freePorts(host: string, count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () =>
-    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, host, () => resolve(server));
-    })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }

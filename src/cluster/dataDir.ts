@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { describeStartupFailure } from './startupFailure.js';
 
 export interface ClusterIdentity {
   clusterId: string;
@@ -29,18 +30,52 @@ export class DataDirError extends Error {
   override name = 'DataDirError';
 }
 
+/** Runs `body`; a file-system failure (EACCES, ENOSPC...) becomes a one-line DataDirError. */
+function withFsFailures<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    const line = describeStartupFailure(error);
+    if (line === null) throw error;
+    throw new DataDirError(line, { cause: error });
+  }
+}
+
 const identityFile = 'cluster.json';
 
 function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { flush: true });
+  try {
+    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { flush: true });
+  } catch (error) {
+    // A failed write(2) (ENOSPC) names no file; say which one.
+    const e = error as { path?: string };
+    if (e.path === undefined) e.path = tmp;
+    throw error;
+  }
   renameSync(tmp, path);
+}
+
+/**
+ * mkdir -p, one level at a time: a recursive mkdirSync reports ENOENT on a read-only file
+ * system, where the error that says what is wrong is EROFS.
+ */
+function makeDirs(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
 }
 
 function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
+    const line = describeStartupFailure(error);
+    if (line !== null) throw new DataDirError(line, { cause: error });
     throw new DataDirError(`${path}: unreadable (${(error as Error).message}); ` +
       'move the data directory aside or pass another --data');
   }
@@ -63,6 +98,10 @@ export function nodeDirOf(dataDir: string, id: number): string {
  * Throws DataDirError when the directory belongs to something else.
  */
 export function openDataDir(dataDir: string, nodeIds: number[]): ClusterIdentity {
+  return withFsFailures(() => openOrCreate(dataDir, nodeIds));
+}
+
+function openOrCreate(dataDir: string, nodeIds: number[]): ClusterIdentity {
   const path = join(dataDir, identityFile);
   if (existsSync(path)) {
     const identity = parseIdentity(path, readJson(path));
@@ -88,10 +127,10 @@ export function openDataDir(dataDir: string, nodeIds: number[]): ClusterIdentity
         'directory; pass an empty or new --data directory',
     );
   }
-  mkdirSync(dataDir, { recursive: true });
+  makeDirs(dataDir);
   const identity: ClusterIdentity = { clusterId: randomUUID(), nodeIds: [...nodeIds] };
   for (const id of nodeIds) {
-    mkdirSync(nodeDirOf(dataDir, id), { recursive: true });
+    makeDirs(nodeDirOf(dataDir, id));
     writeJsonAtomic(join(nodeDirOf(dataDir, id), 'node.json'), {
       clusterId: identity.clusterId,
       nodeId: id,
@@ -117,7 +156,7 @@ function checkNodeDirs(dataDir: string, identity: ClusterIdentity): void {
 
 /** Rewrites cluster.json after a membership change (atomically: tmp file + rename). */
 export function saveIdentity(dataDir: string, identity: ClusterIdentity): void {
-  writeJsonAtomic(join(dataDir, identityFile), { ...identity, membershipChanged: true });
+  withFsFailures(() => writeJsonAtomic(join(dataDir, identityFile), { ...identity, membershipChanged: true }));
 }
 
 /**
@@ -136,8 +175,10 @@ export function createNodeDir(dataDir: string, identity: ClusterIdentity, id: nu
   if (existsSync(dir)) {
     throw new DataDirError(`${dir} already exists; a node directory is never reused, pick a new id`);
   }
-  mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, 'node.json'), { clusterId: identity.clusterId, nodeId: id });
+  withFsFailures(() => {
+    makeDirs(dir);
+    writeJsonAtomic(join(dir, 'node.json'), { clusterId: identity.clusterId, nodeId: id });
+  });
   return dir;
 }
 

@@ -6,7 +6,12 @@ import type { RaftTiming } from '../node/control.js';
 
 export interface ClusterOptions {
   nodes: number;
+  /**
+   * The data directory. Left out: a new temporary directory under os.tmpdir(), removed by
+   * stop() (made for test suites); given: kept, and a restart on it recovers every node.
+   */
   dataDir: string;
+  /** RESP port of node 1; node i listens on basePort + i - 1. 0: free ports (the default). */
   basePort: number;
   host: string;
   timing: RaftTiming;
@@ -32,14 +37,17 @@ export interface ClusterBridgeOptions {
 /**
  * Tick 10 ms, election timeout 15 ticks (150-300 ms randomized), heartbeat every tick: a
  * failover well under a second on one machine while a busy event loop (a 10 ms hiccup) cannot
- * look like a dead leader. docs/cluster.md explains the choice.
+ * look like a dead leader (docs/decisions.md, "Default timing").
  */
 export const defaultTiming: RaftTiming = { tickMs: 10, electionTicks: 15, heartbeatTicks: 2 };
 
-export const defaultClusterOptions: ClusterOptions = {
+/**
+ * The library's defaults: free ports and a temporary data directory, so that a test suite can
+ * start many clusters at once. The CLI has its own (ports 6379.., ./data): bin/commands/cluster.ts.
+ */
+export const defaultClusterOptions: Readonly<Omit<ClusterOptions, 'dataDir'>> = {
   nodes: 3,
-  dataDir: 'data',
-  basePort: 6379,
+  basePort: 0,
   host: '127.0.0.1',
   timing: defaultTiming,
   forward: true,
@@ -57,7 +65,10 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new ClusterConfigError(message);
 }
 
-export function resolveClusterOptions(partial: Partial<ClusterOptions>): ClusterOptions {
+/** Fills in the defaults and validates; `dataDir` is required here (start() makes a temp one). */
+export function resolveClusterOptions(
+  partial: Partial<ClusterOptions> & { dataDir: string },
+): ClusterOptions {
   const o: ClusterOptions = {
     ...defaultClusterOptions,
     ...partial,

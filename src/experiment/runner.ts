@@ -4,9 +4,6 @@
  * acknowledged writes lost (every acknowledged receipt key is read back through Raft) and
  * linearizability of the recorded history (src/check). Scenarios live in scenarios.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster, type ClusterEvent } from '../cluster/cluster.js';
 import { LoadGenerator, type LoadBucket, type OpRecord } from '../cluster/loadGenerator.js';
 import { RespClient } from '../cluster/respClient.js';
@@ -176,10 +173,8 @@ export async function runExperiment(
   scenario: Scenario, partial: Partial<ExperimentOptions> = {},
 ): Promise<ExperimentResult> {
   const options = { ...experimentDefaults, ...partial };
-  const dataRoot = mkdtempSync(join(tmpdir(), `harmony-${scenario.name}-`));
-  const cluster = await Cluster.start({
-    nodes: options.nodes, basePort: 0, dataDir: join(dataRoot, 'data'), seed: options.seed,
-  });
+  // No dataDir: a temporary directory that stop() removes.
+  const cluster = await Cluster.start({ nodes: options.nodes, basePort: 0, seed: options.seed });
   const events: (ClusterEvent & { nowMs: number })[] = [];
   const offEvents = cluster.onEvent((e) => events.push({ ...e, nowMs: performance.now() }));
   const marks: Mark[] = [];
@@ -229,6 +224,5 @@ export async function runExperiment(
     offEvents();
     await load?.stop();
     await cluster.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
   }
 }

@@ -2,13 +2,21 @@
 // same cluster reopens it, and a directory of another cluster, another member set, a foreign
 // non-empty directory or a node directory copied from elsewhere is refused with a message that
 // says what to do.
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirError, openDataDir } from '../../src/cluster/dataDir.js';
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'harmony-datadir-'));
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'harmony-datadir-'));
+  made.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('openDataDir', () => {
   it('initialises an empty directory and reopens it with the same identity', () => {

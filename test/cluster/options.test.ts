@@ -6,9 +6,9 @@ import { ClusterConfigError, resolveClusterOptions } from '../../src/cluster/opt
 import { blockBetween, cleanNetwork, describeFaults, linkFaultsFor } from '../../src/cluster/faults.js';
 
 describe('resolveClusterOptions', () => {
-  it('fills defaults: 3 nodes from port 6379 in ./data', () => {
-    const o = resolveClusterOptions({});
-    expect([o.nodes, o.basePort, o.dataDir, o.host]).toEqual([3, 6379, 'data', '127.0.0.1']);
+  it('fills the library defaults: 3 nodes on free ports (basePort 0) on 127.0.0.1', () => {
+    const o = resolveClusterOptions({ dataDir: 'd' });
+    expect([o.nodes, o.basePort, o.dataDir, o.host]).toEqual([3, 0, 'd', '127.0.0.1']);
   });
 
   it.each([
@@ -22,7 +22,8 @@ describe('resolveClusterOptions', () => {
       'timing.electionTicks (2) must be an integer greater than timing.heartbeatTicks (2)'],
     [{ snapshotEntries: 5 }, 'snapshotEntries must be an integer >= 10, got 5'],
   ])('refuses %j', (partial, message) => {
-    expect(() => resolveClusterOptions(partial)).toThrow(new ClusterConfigError(message));
+    expect(() => resolveClusterOptions({ dataDir: 'd', ...partial }))
+      .toThrow(new ClusterConfigError(message));
   });
 });
 

@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinearizability, describeResult, kv } from '../../src/check/index.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { Load, type LoadResult } from './load.js';
-import { client, closeClients, startTestCluster, tempDataDir, waitFor } from './helpers.js';
+import {
+  client, closeClients, removeTempDataDirs, startTestCluster, tempDataDir, waitFor,
+} from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +40,8 @@ describe('crash safety', () => {
   afterAll(async () => {
     await closeClients();
     await cluster?.stop();
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(killAndWait));
+    removeTempDataDirs();
   });
 
   it('keeps every acknowledged write when the leader worker is killed under load', async () => {
@@ -83,6 +86,14 @@ describe('crash safety', () => {
     await verify(result, ports[0]!, 8);
   });
 });
+
+/** SIGKILL, then wait until the process is gone (so that its directory can be removed). */
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
 
 /** A base port with `count` consecutive free ports after it. */
 async function freeBasePort(count: number): Promise<number> {

@@ -1,20 +1,33 @@
 /**
  * Shared pieces of the end-to-end tests: a real cluster on free ports in a temp directory,
  * ioredis clients that fail fast instead of retrying behind the test's back, and polling.
+ * A cluster from startTestCluster removes its directory when stopped; a directory from
+ * tempDataDir (for tests that restart a cluster on the same data) is removed by
+ * removeTempDataDirs, which such a file calls in afterAll once its clusters are stopped.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Cluster } from '../../src/cluster/cluster.js';
 import type { ClusterOptions } from '../../src/cluster/options.js';
 
+const tempRoots: string[] = [];
+
 export function tempDataDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'harmony-e2e-')), 'data');
+  const root = mkdtempSync(join(tmpdir(), 'harmony-e2e-'));
+  tempRoots.push(root);
+  return join(root, 'data');
 }
 
+/** Removes every directory tempDataDir made (call it after stopping the clusters on them). */
+export function removeTempDataDirs(): void {
+  for (const root of tempRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+}
+
+/** 3 nodes on free ports in a temporary directory that stop() removes. */
 export async function startTestCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
-  return Cluster.start({ nodes: 3, basePort: 0, dataDir: tempDataDir(), ...options });
+  return Cluster.start({ nodes: 3, basePort: 0, ...options });
 }
 
 const clients: Redis[] = [];

@@ -5,13 +5,16 @@
 // from the query worker.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster/cluster.js';
-import { client, closeClients, followerOf, tempDataDir, waitFor } from './helpers.js';
+import {
+  client, closeClients, followerOf, removeTempDataDirs, tempDataDir, waitFor,
+} from './helpers.js';
 
 describe('snapshots in a running cluster', () => {
   const clusters: Cluster[] = [];
   afterAll(async () => {
     await closeClients();
     for (const c of clusters) await c.stop();
+    removeTempDataDirs();
   });
 
   it('catches a lagging follower up by snapshot and recovers from snapshot + WAL', async () => {

@@ -5,20 +5,23 @@
  * marking each kill). Also: the pass/fail verdict behind the exit code, and percentiles.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { operationsFromJsonLines } from '../../src/check/index.js';
 import { passed, summarize, type ExperimentResult } from '../../src/experiment/index.js';
 
 const bin = fileURLToPath(new URL('../../bin/harmonydb', import.meta.url));
 
 describe('harmonydb experiment failover', () => {
+  const outRoot = mkdtempSync(join(tmpdir(), 'harmony-exp-'));
+  afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
   it('--runs 3 exits 0 and writes a report that parses, with no write lost', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'harmony-exp-')), 'report');
+    const out = join(outRoot, 'report');
     const { stdout } = await promisify(execFile)('node',
       [bin, 'experiment', 'failover', '--runs', '3', '--seed', '7', '--out', out],
       { timeout: 60_000 });

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinearizability, describeResult, kv } from '../../src/check/index.js';
 import { Cluster } from '../../src/cluster/cluster.js';
-import { client, closeClients, tempDataDir, waitFor } from '../e2e/helpers.js';
+import {
+  client, closeClients, removeTempDataDirs, tempDataDir, waitFor,
+} from '../e2e/helpers.js';
 import { Load } from '../e2e/load.js';
 
 describe('runtime membership in the in-process cluster', () => {
@@ -18,6 +20,7 @@ describe('runtime membership in the in-process cluster', () => {
   afterAll(async () => {
     await closeClients();
     for (const c of clusters) await c.stop();
+    removeTempDataDirs();
   });
 
   it('adds a learner by snapshot, promotes it, removes a voter and the leader', async () => {

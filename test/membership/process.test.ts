@@ -5,13 +5,15 @@
 // directory it rejoins and catches up. The join refuses a wrong secret, an id already in use,
 // and a data directory of another cluster, each with a clear message and no membership change.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster/cluster.js';
-import { client, closeClients, tempDataDir, waitFor } from '../e2e/helpers.js';
+import {
+  client, closeClients, removeTempDataDirs, tempDataDir, waitFor,
+} from '../e2e/helpers.js';
 
 const cli = join(process.cwd(), 'bin', 'harmonydb');
 
@@ -37,14 +39,21 @@ async function freePort(): Promise<number> {
 describe('a node in another process over the TCP bridge', () => {
   const children: ChildProcess[] = [];
   let cluster: Cluster | null = null;
+  const dir = mkdtempSync(join(tmpdir(), 'harmony-bridge-'));
   afterAll(async () => {
     await closeClients();
-    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return undefined;
+      const exited = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      return exited;
+    }));
     await cluster?.stop();
+    removeTempDataDirs();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('joins as learner, catches up by snapshot, is promoted, survives kill -9 and restarts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'harmony-bridge-'));
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, 'a-shared-secret-of-32-bytes-long\n');
     cluster = await Cluster.start({

@@ -5,7 +5,7 @@
  * Needs tmux (installed by .ci/run) and a built dist/ (npm test builds first).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const session = `harmony-ui-${process.pid}`;
+const dataRoot = mkdtempSync(join(tmpdir(), 'harmony-ui-'));
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
@@ -55,12 +56,14 @@ afterAll(() => {
   } catch {
     // Already gone.
   }
+  // The cluster may still be dying from the session's hangup: retry until its files are gone.
+  rmSync(dataRoot, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 describe('harmonydb cluster in tmux', () => {
   it('k on the leader shows a new leader; q exits cleanly', async () => {
     const base = await freeBasePort();
-    const data = join(mkdtempSync(join(tmpdir(), 'harmony-ui-')), 'data');
+    const data = join(dataRoot, 'data');
     const bin = fileURLToPath(new URL('../../bin/harmonydb', import.meta.url));
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30',
       // Ink draws no live frames when CI is set (is-in-ci); a person's terminal has no CI.
