@@ -4,13 +4,16 @@
  * the end: each test removes what it creates, even when it fails. The leftovers are listed,
  * then removed, so a failed run does not fill the disk either.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const outer = tmpdir();
   const runDir = mkdtempSync(join(outer, 'harmony-test-run-'));
+  // Searchable by others, like /tmp itself: a test that drops to an unprivileged user
+  // (test/cli/errors.test.ts) must reach its own files in here.
+  chmodSync(runDir, 0o755);
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = runDir;
   return () => {

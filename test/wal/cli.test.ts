@@ -1,7 +1,8 @@
 /**
  * `harmonydb wal inspect|repair` as a user runs it: the real built CLI (node bin/harmonydb,
  * compiled by tsc) in a child process, on clean, torn and corrupt WAL directories. Checks exit
- * codes (inspect: 0 clean, 1 torn, 2 corrupt; repair: 0 clean afterwards, 2 corruption left),
+ * codes (inspect: 0 clean, 3 torn, 4 corrupt; repair: 0 clean afterwards, 4 corruption left;
+ * usage errors 2),
  * the messages (file and offset of each problem), --json output, node-dir resolution, and that
  * `repair --force` keeps the cut bytes in <segment>.broken and leaves a WAL the node can open.
  */
@@ -65,11 +66,11 @@ describe('harmonydb wal', () => {
     expect(out).toContain('or a node directory\n(data/node-<id>) that contains wal/');
   });
 
-  test('usage errors exit 64', () => {
-    expect(cli('frobnicate', walDir).code).toBe(64);
+  test('usage errors exit 2', () => {
+    expect(cli('frobnicate', walDir).code).toBe(2);
     expect(cli('inspect').stderr).toContain('harmonydb wal: missing <dir>');
     expect(cli('inspect', walDir, '--force').stderr).toContain('--force applies to repair only');
-    expect(cli('inspect', join(walDir, 'nope')).code).toBe(64);
+    expect(cli('inspect', join(walDir, 'nope')).code).toBe(2);
   });
 
   test('inspect on a clean WAL: exit 0, segments, range, HardState (node dir accepted)', () => {
@@ -84,11 +85,11 @@ describe('harmonydb wal', () => {
     expect(json).toMatchObject({ status: 'clean', firstIndex: 1, lastIndex: 30, problems: [] });
   });
 
-  test('inspect on a torn tail: exit 1 with file and offset; repair fixes it (exit 0)', () => {
+  test('inspect on a torn tail: exit 3 with file and offset; repair fixes it (exit 0)', () => {
     const end = dataEnd();
     flipByte(end - 2); // the last record
     const inspected = cli('inspect', walDir);
-    expect(inspected.code).toBe(1);
+    expect(inspected.code).toBe(3);
     expect(inspected.stdout).toMatch(new RegExp(`TORN TAIL: ${segment()} offset \\d+: CRC mismatch`));
     const repaired = cli('repair', walDir);
     expect(repaired.code).toBe(0);
@@ -97,12 +98,12 @@ describe('harmonydb wal', () => {
     expect(cli('inspect', walDir).code).toBe(0);
   });
 
-  test('inspect on corruption: exit 2 naming file and offset; repair refuses without --force', () => {
+  test('inspect on corruption: exit 4 naming file and offset; repair refuses without --force', () => {
     const json = JSON.parse(cli('inspect', walDir, '--json').stdout) as { segments: Array<{ endOffset: number }> };
     expect(json.segments[0]!.endOffset).toBeGreaterThan(300);
     flipByte(120); // a record in the middle
     const inspected = cli('inspect', walDir);
-    expect(inspected.code).toBe(2);
+    expect(inspected.code).toBe(4);
     expect(inspected.stdout).toMatch(new RegExp(
       `CORRUPT: ${segment()} offset \\d+: CRC mismatch \\(a valid record follows at offset \\d+\\) ` +
       '\\(stored CRC 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\) \\[bad-record-before-valid\\]'));
@@ -111,7 +112,7 @@ describe('harmonydb wal', () => {
     expect(asJson.status).toBe('corrupt');
     expect(asJson.problems).toHaveLength(1);
     const refused = cli('repair', walDir);
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(4);
     expect(refused.stdout).toContain('rerun with --force to cut the log there');
   });
 
