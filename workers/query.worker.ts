@@ -1,5 +1,5 @@
 /**
- * Piscina tasks over B+ tree pages, run off the node thread (DESIGN.md): encoding a
+ * Piscina tasks over B+ tree pages, run off the node thread (docs/design.md): encoding a
  * state-machine snapshot from a read view while the node keeps applying writes, and serving
  * large range scans. Each task attaches to the node's SharedArrayBuffer arena by its handle;
  * the view it opens pins its version until the task is done.

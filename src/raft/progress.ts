@@ -111,7 +111,7 @@ export class Progress {
 
   /**
    * The follower's log is shorter than what it once acknowledged (its WAL was repaired after
-   * losing a tail, DESIGN.md "WAL"): forget the old match so the leader re-sends from the
+   * losing a tail, docs/design.md "Recovery"): forget the old match so the leader re-sends from the
    * hint instead of ignoring every rejection as stale forever.
    */
   regressTo(matchHint: LogIndex): void {

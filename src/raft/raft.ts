@@ -423,7 +423,7 @@ export class Raft {
   /**
    * The driver persisted entries up to (index, term) (RawNode.advance). This is THE place
    * where a leader counts its own log toward the commit quorum: only entries that survived
-   * its fsync may count, otherwise a crash could lose an entry a quorum "had" (DESIGN.md,
+   * its fsync may count, otherwise a crash could lose an entry a quorum "had" (docs/design.md,
    * Persistence order). Moving this earlier (into appendEntry) is the planted bug the
    * simulation must catch.
    */

@@ -6,7 +6,7 @@
  * Memory: the latest snapshot (metadata and data) and the entries after the compaction point;
  * `compact()` bounds the latter.
  *
- * Persistence order (DESIGN.md): a snapshot file is written and fsynced (file and directory)
+ * Persistence order (docs/design.md): a snapshot file is written and fsynced (file and directory)
  * BEFORE its WAL marker, so a marker never points at a missing file; entries and HardState go
  * to the WAL with one fdatasync; WAL segments and old snapshot files are deleted only below a
  * snapshot whose marker is durable.
@@ -42,7 +42,7 @@ export interface StorageRecoveryReport {
   hardState: HardState;
   /**
    * The HardState's commit index is above the last index: acknowledged entries were lost
-   * (a forced repair). The node must not vote or campaign until it has caught up (DESIGN.md).
+   * (a forced repair). The node must not vote or campaign until it has caught up (docs/design.md).
    */
   commitBeyondLastIndex: boolean;
   removedTmpFiles: string[];

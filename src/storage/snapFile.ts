@@ -4,7 +4,7 @@
  * Layout, little-endian: `magic "HSNP" u32 | version u32 | crc u32 | reserved u32 |
  * bodyBytes u64 | body`, body = encodeSnapshot(snapshot) (src/codec), crc = CRC-32 of body.
  * Written as `<name>.tmp`, fsynced, renamed, directory fsynced: a snapshot file exists whole
- * or not at all, and only then is its WAL marker written (DESIGN.md, persistence order).
+ * or not at all, and only then is its WAL marker written (docs/design.md, persistence order).
  */
 import { assert } from '../codec/assert.js';
 import { CodecError, decodeSnapshot, encodeSnapshot } from '../codec/index.js';

@@ -6,7 +6,7 @@
  *   cut bytes of that segment are copied to `<segment>.broken` before they are zeroed, and
  *   every later segment is renamed to `<segment>.broken`, so nothing is destroyed. A node
  *   whose log was cut may have lost entries it acknowledged; it must catch up from the leader
- *   (DESIGN.md: it grants no votes while its last index is below its HardState commit).
+ *   (docs/design.md: it grants no votes while its last index is below its HardState commit).
  *
  * Repeats analysis and cut until the WAL is clean (each cut shortens the log, so this ends;
  * the loop is bounded anyway).

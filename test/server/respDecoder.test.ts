@@ -63,7 +63,7 @@ describe('valid requests', () => {
   });
 });
 
-// Ports of redis tests/unit/protocol.tcl at the decoder level (test/server/server.test.ts runs
+// Ports of redis tests/unit/protocol.tcl at the decoder level (test/server/protocol.test.ts runs
 // them over a socket too).
 describe('protocol errors (Redis wording)', () => {
   it.each<[string, string, string, Partial<RespDecoderLimits>?]>([

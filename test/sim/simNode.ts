@@ -1,6 +1,6 @@
 /**
  * One simulated node: a RawNode, its disk, its KV state machine, and the driver that runs the
- * Ready loop in DESIGN.md's persistence order:
+ * Ready loop in docs/design.md's persistence order:
  *
  *   1. snapshot from the leader → disk        2. HardState + entries → WAL, then ONE fsync
  *   3. send messages                          4. apply committed entries, then answer clients

@@ -4,7 +4,7 @@
  * Raft entries and the snapshot encoding that travels in InstallSnapshot.
  *
  * A command carries the request id of the client operation that proposed it, so the node that
- * proposed it can answer the client when it applies the entry (and only then: DESIGN.md,
+ * proposed it can answer the client when it applies the entry (and only then: docs/design.md,
  * "a write is acknowledged only after it is committed AND applied").
  */
 import { assert } from '../../src/codec/assert.js';
