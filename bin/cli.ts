@@ -17,6 +17,12 @@ export interface Command {
 }
 
 export const exitFailure = 1;
+
+/** The command cannot run for a reason its message explains in one line (exit 1). */
+export class CommandFailure extends Error {
+  override name = 'CommandFailure';
+}
+
 export const exitUsage = 2;
 
 type Loader = () => Promise<Command>;
@@ -52,15 +58,15 @@ export function version(): string {
 }
 
 /**
- * A usage error exits 2 and a file-system failure exits 1, each as one line on stderr. Any
- * other error is a bug and keeps its stack trace.
+ * A usage error exits 2; a CommandFailure or a file-system failure exits 1; each is one line
+ * on stderr. Any other error is a bug and keeps its stack trace.
  */
 export function reportFailure(name: string, error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`harmonydb ${name}: ${error.message}\n`);
     return exitUsage;
   }
-  const line = describeStartupFailure(error);
+  const line = error instanceof CommandFailure ? error.message : describeStartupFailure(error);
   if (line === null) throw error;
   process.stderr.write(`harmonydb ${name}: ${line}\n`);
   return exitFailure;

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { exitUsage, reportFailure, type Command } from '../cli.js';
+import { CommandFailure, exitUsage, reportFailure, type Command } from '../cli.js';
 import { formatOptions, parseArgs, UsageError, type OptionTable } from '../args.js';
 import { startNodeRuntime } from '../../src/node/runtime.js';
 import type { NodeEvent, NodeWorkerInit } from '../../src/node/control.js';
@@ -82,7 +82,14 @@ function readIdentity(dir: string, id: number): NodeIdentity | null {
     }
     return null;
   }
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<NodeIdentity> & { removed?: boolean };
+  let raw: Partial<NodeIdentity> & { removed?: boolean };
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as typeof raw;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new CommandFailure(`${path} is not valid JSON (${error.message}); the data directory ` +
+      'is damaged: move it aside and join with an empty --data directory');
+  }
   if (typeof raw.clusterId !== 'string' || raw.nodeId !== id) {
     throw new UsageError(`${path} belongs to node ${String(raw.nodeId)}, not --id ${id}`);
   }

@@ -27,6 +27,7 @@ import { startJoinService, type JoinService } from './joinService.js';
 import { createTempDataDir, removeTempDataDir } from './tempDataDir.js';
 import { healAll } from './actions.js';
 import { freePorts, redisUrl } from './ports.js';
+import { workerExecArgv } from './workerArgs.js';
 
 export class ClusterError extends Error {
   override name = 'ClusterError';
@@ -232,6 +233,7 @@ export class Cluster implements AsyncDisposable {
       peerPorts,
     };
     const worker = new Worker(workerPath('node.worker'), {
+      execArgv: workerExecArgv(),
       workerData: init,
       transferList: [control.port2, ...Object.values(peerPorts)],
     });

@@ -4,7 +4,8 @@
  * what to do, with exit 1 and no stack trace: a --data that is a file (ENOTDIR), one this user
  * cannot write (EACCES, run as user 'nobody' when the tests run as root), a full disk
  * (ENOSPC, a tiny tmpfs: once in the main thread, once inside a node worker), a read-only file
- * system (EROFS), `wal inspect` on a directory it cannot read, and a port already in use.
+ * system (EROFS), `wal inspect` on a directory it cannot read, a damaged node.json for
+ * `harmonydb node`, and a port already in use.
  * Usage errors exit 2 in every command; --version prints the package's version; every
  * command's --help lists every option with its default.
  * The disk cases mount a tmpfs in a private mount namespace (unshare: root, or unprivileged
@@ -131,6 +132,20 @@ describe('start-up failures: one line, exit 1', () => {
     expect(result.code).toBe(1);
     expectOneLine(result, new RegExp(`^harmonydb wal: cannot read ${walDir}: permission ` +
       'denied \\(EACCES\\); run as a user who can read it, or fix its owner or permissions$'));
+  });
+
+  it('harmonydb node on a damaged node.json', () => {
+    const dir = join(scratch, 'damaged-node');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'node.json'), '{not json');
+    const secret = join(scratch, 'secret');
+    writeFileSync(secret, 'a-shared-secret-of-32-bytes-long\n');
+    const result = run(['node', '--id', '4', '--data', dir, '--join', '127.0.0.1:1',
+      '--secret-file', secret]);
+    expect(result.code).toBe(1);
+    expectOneLine(result, new RegExp(`^harmonydb node: ${dir}/node\\.json is not valid JSON ` +
+      '\\(.+\\); the data directory is damaged: move it aside and join with an empty --data ' +
+      'directory$'));
   });
 
   it('a port already in use (EADDRINUSE)', async () => {

@@ -3,13 +3,17 @@
  * ports (never 6379) and a temporary directory under os.tmpdir() that stop() removes; a
  * 3-node cluster takes at most 20 MB of disk before the first write (measured like du: blocks
  * allocated); a directory the caller passed is kept by stop() and reopened by the next
- * start; url/urlOf/ports agree with portOf; fault values out of range are refused.
+ * start; url/urlOf/ports agree with portOf; fault values out of range are refused. A program
+ * run as `node --input-type=module -e …` starts a cluster (its workers do not inherit the
+ * options that would break them) and, exiting without stop(), still leaves no directory.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ClusterError, startCluster } from '../../src/cluster/cluster.js';
+import { workerExecArgv } from '../../src/cluster/workerArgs.js';
 
 /** Bytes of disk blocks allocated under `path`, like `du -s --block-size=1`. */
 function diskUsageBytes(path: string): number {
@@ -68,5 +72,27 @@ describe('startCluster for test suites', () => {
     await expect(cluster.setDiskDelay(1, 20_000))
       .rejects.toThrow(new ClusterError('disk delay must be from 0 to 10000 ms, got 20000'));
     expect(cluster.networkFaults().dropRate).toBe(0);
+  });
+
+  it('runs from `node --input-type=module -e` and removes its directory on exit without stop()',
+    () => {
+      const entry = join(import.meta.dirname, '..', '..', 'dist', 'src', 'index.js');
+      const program = `import { startCluster } from ${JSON.stringify(entry)};\n` +
+        'const cluster = await startCluster({ nodes: 1 });\n' +
+        'console.log(cluster.options.dataDir);\nprocess.exit(0);\n';
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', program],
+        { encoding: 'utf8', timeout: 30_000 });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const dataDir = result.stdout.trim();
+      expect(dataDir.startsWith(join(tmpdir(), 'harmony-cluster-'))).toBe(true);
+      expect(existsSync(dataDir)).toBe(false);
+    });
+
+  it('gives workers the parent\'s Node options except those for the main script only', () => {
+    expect(workerExecArgv(['--input-type=module', '-e', 'code', '--enable-source-maps']))
+      .toEqual(['--enable-source-maps']);
+    expect(workerExecArgv(['--input-type', 'module', '--print', 'x', '--max-old-space-size=64']))
+      .toEqual(['--max-old-space-size=64']);
   });
 });
