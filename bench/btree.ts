@@ -70,7 +70,8 @@ async function benchSize(n: number): Promise<Row[]> {
     for (let i = 0; i < n; i++) map.set(strings[i]!, values[i]!);
     return n;
   });
-  rows.push({ what: 'load (inserts, 1000/txn)', tree: treeLoad, reference: mapLoad, unit: 'keys/s' });
+  rows.push(
+    { what: 'load (inserts, 1000/txn)', tree: treeLoad, reference: mapLoad, unit: 'keys/s' });
 
   const probes = Array.from({ length: 1_000_000 }, () => Math.floor(random() * n));
   const view = tree.read();

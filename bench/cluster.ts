@@ -5,7 +5,8 @@
  * Targets: SET >= 0.5x Redis always-fsync, GET >= 0.8x Redis. Prints; asserts nothing.
  */
 import { Cluster } from '../src/cluster/cluster.js';
-import { hasCommand, redisBenchmark, startRedisServer, type BenchmarkRow } from './lib/redisTools.js';
+import { hasCommand, redisBenchmark, startRedisServer,
+  type BenchmarkRow } from './lib/redisTools.js';
 
 interface Load {
   name: string;
@@ -42,7 +43,8 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(`cluster bench: ${n} requests per load; redis :${redis.port} ` +
       `(appendfsync always), HarmonyDB leader node ${leader} :${ours}\n\n`);
     const header = ['load', 'redis ops/s', 'p50', 'p99', 'harmony ops/s', 'p50', 'p99', 'ratio'];
-    process.stdout.write(`${header.map((h, i) => (i === 0 ? h.padEnd(10) : h.padStart(13))).join('')}\n`);
+    process.stdout.write(
+      `${header.map((h, i) => (i === 0 ? h.padEnd(10) : h.padStart(13))).join('')}\n`);
     for (const load of loads) {
       const base = ['-n', String(n), ...load.args];
       const r = (await redisBenchmark(redis.port, base))[0];
@@ -56,7 +58,8 @@ export async function run(args: string[]): Promise<void> {
 }
 
 function formatRow(name: string, r: BenchmarkRow | undefined, h: BenchmarkRow | undefined): string {
-  const cell = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits)).padStart(13);
+  const cell =
+    (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits)).padStart(13);
   const ratio = r && h ? `${(h.opsPerSecond / r.opsPerSecond).toFixed(2)}x` : '-';
   return name.padEnd(10) + cell(r?.opsPerSecond) + cell(r?.p50Ms, 2) + cell(r?.p99Ms, 2) +
     cell(h?.opsPerSecond) + cell(h?.p50Ms, 2) + cell(h?.p99Ms, 2) + ratio.padStart(13);

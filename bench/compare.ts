@@ -47,17 +47,21 @@ async function closedLoop(clients: number, seconds: number, op: Op): Promise<{ o
   }));
   if (errors > 0) process.stdout.write(`  (${errors} failed requests not counted)\n`);
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const at =
+    (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { opsPerSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 async function measureResp(port: number, clients: number, seconds: number): Promise<Figures> {
-  const conns = Array.from({ length: clients }, () => new Redis({ port, host: '127.0.0.1', lazyConnect: false }));
+  const conns =
+    Array.from(
+      { length: clients }, () => new Redis({ port, host: '127.0.0.1', lazyConnect: false }));
   await Promise.all(conns.map((c) => c.ping()));
   const w = await closedLoop(clients, seconds, async (c, k, v) => { await conns[c]!.set(k, v); });
   const r = await closedLoop(clients, seconds, async (c, k) => { await conns[c]!.get(k); });
   for (const c of conns) c.disconnect();
-  return { writesPerSecond: w.opsPerSecond, p50Ms: w.p50Ms, p99Ms: w.p99Ms, readsPerSecond: r.opsPerSecond };
+  return { writesPerSecond: w.opsPerSecond, p50Ms: w.p50Ms, p99Ms: w.p99Ms,
+    readsPerSecond: r.opsPerSecond };
 }
 
 async function measureEtcd(port: number, clients: number, seconds: number): Promise<Figures> {
@@ -67,15 +71,19 @@ async function measureEtcd(port: number, clients: number, seconds: number): Prom
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent,
       headers: { 'content-type': 'application/json' } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`))));
+      res.on('end',
+        () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`))));
     });
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
-  const w = await closedLoop(clients, seconds, (_c, k, v) => post('/v3/kv/put', { key: b64(k), value: b64(v) }));
+  const w =
+    await closedLoop(
+      clients, seconds, (_c, k, v) => post('/v3/kv/put', { key: b64(k), value: b64(v) }));
   const r = await closedLoop(clients, seconds, (_c, k) => post('/v3/kv/range', { key: b64(k) }));
   agent.destroy();
-  return { writesPerSecond: w.opsPerSecond, p50Ms: w.p50Ms, p99Ms: w.p99Ms, readsPerSecond: r.opsPerSecond };
+  return { writesPerSecond: w.opsPerSecond, p50Ms: w.p50Ms, p99Ms: w.p99Ms,
+    readsPerSecond: r.opsPerSecond };
 }
 
 async function startEtcd(): Promise<{ clientPort: number; stop(): Promise<void> }> {
@@ -150,14 +158,20 @@ async function addNodeProcess(
 function table(rows: [string, Figures | null][]): void {
   const etcd = rows.find(([n]) => n.startsWith('etcd'))?.[1] ?? null;
   const redis = rows.find(([n]) => n.startsWith('redis'))?.[1] ?? null;
-  const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
-  const out = ['system                           writes/s  p50 ms  p99 ms   reads/s  w vs etcd  w vs redis  r vs etcd'];
+  const ratio =
+    (a: number, b: number | undefined) => (
+      b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
+  const out =
+    ['system                           writes/s  p50 ms  p99 ms   reads/s  w vs etcd  w vs redis ' +
+      ' r vs etcd'];
   for (const [name, f] of rows) {
     if (f === null) {
       out.push(`${name.padEnd(32)} (skipped)`);
       continue;
     }
-    out.push(`${name.padEnd(32)} ${f.writesPerSecond.toFixed(0).padStart(8)} ${f.p50Ms.toFixed(2).padStart(7)} ` +
+    out.push(
+      `${name.padEnd(32)} ${f.writesPerSecond.toFixed(0).padStart(8)} ` +
+        `${f.p50Ms.toFixed(2).padStart(7)} ` +
       `${f.p99Ms.toFixed(2).padStart(7)} ${f.readsPerSecond.toFixed(0).padStart(9)} ` +
       `${ratio(f.writesPerSecond, etcd?.writesPerSecond).padStart(10)} ` +
       `${ratio(f.writesPerSecond, redis?.writesPerSecond).padStart(11)} ` +
@@ -184,7 +198,9 @@ export async function run(args: string[]): Promise<void> {
   const bridged = await startBridged();
   try {
     // Node 1 (the in-process worker) forwards to the leader wherever it is.
-    rows.push(['HarmonyDB 3 processes, bridge', await measureResp(bridged.cluster.portOf(1), clients, seconds)]);
+    rows.push(
+      ['HarmonyDB 3 processes, bridge',
+        await measureResp(bridged.cluster.portOf(1), clients, seconds)]);
   } finally {
     await bridged.stop();
   }
@@ -192,12 +208,14 @@ export async function run(args: string[]): Promise<void> {
   if (await hasCommand('etcd')) {
     const etcd = await startEtcd();
     try {
-      rows.push(['etcd 3 members (HTTP gateway)', await measureEtcd(etcd.clientPort, clients, seconds)]);
+      rows.push(
+        ['etcd 3 members (HTTP gateway)', await measureEtcd(etcd.clientPort, clients, seconds)]);
     } finally {
       await etcd.stop();
     }
   } else {
-    process.stdout.write('compare: etcd not installed (apt-get install etcd-server); etcd row skipped\n');
+    process.stdout.write(
+      'compare: etcd not installed (apt-get install etcd-server); etcd row skipped\n');
     rows.push(['etcd 3 members (HTTP gateway)', null]);
   }
 

@@ -16,7 +16,9 @@ function makeCluster(): BenchNode[] {
   const voters = [1, 2, 3];
   return voters.map((id) => {
     const storage = new MemoryStorage();
-    storage.applySnapshot({ metadata: { index: 1, term: 1, confState: { voters, learners: [] } }, data: new Uint8Array(0) });
+    storage.applySnapshot(
+      { metadata: { index: 1, term: 1, confState: { voters, learners: [] } },
+        data: new Uint8Array(0) });
     storage.setHardState({ term: 1, vote: 0, commit: 1 });
     const raw = new RawNode({
       id, electionTicks: 10, heartbeatTicks: 1, storage, applied: 1,
@@ -50,7 +52,8 @@ function pump(nodes: BenchNode[]): number {
   return applied;
 }
 
-function measure(batch: number, totalEntries: number, oneMessage: boolean): { entriesPerSec: number; mbPerSec: number } {
+function measure(batch: number, totalEntries: number, oneMessage: boolean): {
+  entriesPerSec: number; mbPerSec: number } {
   const nodes = makeCluster();
   nodes[0]!.raw.campaign();
   pump(nodes);

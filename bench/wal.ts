@@ -67,7 +67,8 @@ function walRun(dir: string, batch: number, seconds: number): WalRow {
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
     const entries: Entry[] = [];
-    for (let i = 0; i < batch; i++) entries.push({ term: 1, index: next + i, type: EntryType.Normal, data });
+    for (let i = 0; i < batch; i++) entries.push(
+      { term: 1, index: next + i, type: EntryType.Normal, data });
     const t0 = performance.now();
     wal.save({ term: 1, vote: 1, commit: next - 1 }, entries);
     latenciesMs.push(performance.now() - t0);
@@ -95,9 +96,11 @@ export async function run(args: string[]): Promise<void> {
   const seconds = Number(option(args, '--seconds') ?? '4');
   const dir = mkdtempSync(join(base, 'hdb-bench-wal-'));
   try {
-    process.stdout.write(`WAL bench in ${dir} (${seconds} s per phase, ${entryDataBytes}-byte entries)\n`);
+    process.stdout.write(
+      `WAL bench in ${dir} (${seconds} s per phase, ${entryDataBytes}-byte entries)\n`);
     const rawRate = rawSyncRate(dir, Math.max(1, seconds * 0.75));
-    process.stdout.write(`raw 4 KiB write+fdatasync: ${rawRate.toFixed(0)} syncs/s (the floor)\n\n`);
+    process.stdout.write(
+      `raw 4 KiB write+fdatasync: ${rawRate.toFixed(0)} syncs/s (the floor)\n\n`);
     const header = ['batch', 'entries/s', 'MB/s', 'syncs/s', 'p50 ms', 'p99 ms', 'x raw sync rate'];
     const rows = [header];
     for (const batch of batchSizes) {

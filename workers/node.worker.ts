@@ -19,12 +19,14 @@ try {
   const runtime = await startNodeRuntime(init, post);
   // HARMONY ... acts on the whole cluster, so the main thread answers it.
   runtime.backend.admin = createAdminRelay(parentPort!, init.id);
-  const server = await startRespServer({ host: init.host, port: init.port, backend: runtime.backend });
+  const server =
+    await startRespServer({ host: init.host, port: init.port, backend: runtime.backend });
   runtime.onShutdown(() => server.close());
   exposeOnPort(runtime.control, init.controlPort);
   post({ kind: 'ready', id: init.id, port: server.address().port });
 } catch (error) {
   // A data directory it cannot use (EACCES, ENOSPC...) is said in one line, path included.
-  post({ kind: 'fatal', id: init.id, text: describeStartupFailure(error) ?? (error as Error).message });
+  post({ kind: 'fatal', id: init.id,
+    text: describeStartupFailure(error) ?? (error as Error).message });
   process.exit(1);
 }

@@ -82,7 +82,8 @@ export function hasCommand(name: string): Promise<boolean> {
 /** Runs redis-benchmark and parses its --csv output (one row per test). */
 export function redisBenchmark(port: number, args: string[]): Promise<BenchmarkRow[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args]);
+    const child =
+      spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -102,8 +103,11 @@ function parseCsv(text: string): BenchmarkRow[] {
   for (const line of text.split('\n')) {
     const cells = line.split(',').map((c) => c.replace(/^"|"$/g, ''));
     if (cells.length < 7 || cells[0] === 'test') continue;
-    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-    rows.push({ test: cells[0]!, opsPerSecond: Number(cells[1]), p50Ms: Number(cells[4]), p99Ms: Number(cells[6]) });
+    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
+    // "p99_latency_ms","max_latency_ms"
+    rows.push(
+      { test: cells[0]!, opsPerSecond: Number(cells[1]), p50Ms: Number(cells[4]),
+        p99Ms: Number(cells[6]) });
   }
   return rows;
 }

@@ -107,8 +107,10 @@ async function run(argv: string[]): Promise<number> {
   if (process.stdout.isTTY && !useStatusLines) return uiLoop(cluster);
   const ports = cluster.ids.map((id) => cluster.portOf(id)).join(', ');
   process.stdout.write(`HarmonyDB cluster ${cluster.clusterId}: ${cluster.ids.length} nodes, ` +
-    `Redis protocol on ${cluster.options.host} ports ${ports} (data in ${cluster.options.dataDir})\n` +
-    `Try: redis-cli -p ${cluster.portOf(cluster.ids[0]!)} SET hello world. Ctrl-C stops the cluster cleanly.\n` +
+    `Redis protocol on ${cluster.options.host} ports ${ports} (data in ` +
+      `${cluster.options.dataDir})\n` +
+    `Try: redis-cli -p ${cluster.portOf(cluster.ids[0]!)} SET hello world. Ctrl-C stops the ` +
+      `cluster cleanly.\n` +
     (cluster.bridgePort !== null ? `Bridge: nodes in other processes join with --join ` +
       `${cluster.options.bridge!.host}:${cluster.bridgePort}\n` : ''));
   const printEvent = (e: ClusterEvent) => process.stdout.write(`[${(e.atMs / 1000).toFixed(3)}s] ` +

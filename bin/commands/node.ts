@@ -2,7 +2,8 @@
  * `harmonydb node`: one node in this process that joins a running cluster through its TCP
  * bridge, and rejoins as the same member on restart (its data directory remembers the ids).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync,
+  writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { CommandFailure, exitUsage, reportFailure, type Command } from '../cli.js';
@@ -66,7 +67,8 @@ export function readSecretFile(path: string): Uint8Array {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 0x0a) end--;
   if (end > 0 && bytes[end - 1] === 0x0d) end--;
-  if (end < 16) throw new UsageError(`--secret-file ${path}: the secret must be at least 16 bytes, got ${end}`);
+  if (end < 16)
+    throw new UsageError(`--secret-file ${path}: the secret must be at least 16 bytes, got ${end}`);
   return bytes.subarray(0, end);
 }
 
@@ -129,7 +131,8 @@ async function run(argv: string[]): Promise<number> {
     const known = readIdentity(dir, id);
     const answer = await requestJoin(joinAt.host, joinAt.port, secret, {
       nodeId: id, clusterId: known?.clusterId ?? null,
-      address: { id, host, port, ...(bridgePort !== undefined ? { bridgeHost: host, bridgePort } : {}) },
+      address: {
+        id, host, port, ...(bridgePort !== undefined ? { bridgeHost: host, bridgePort } : {}) },
     });
     if (known === null) writeIdentity(dir, { clusterId: answer.clusterId, nodeId: id });
     await serve({ id, dir, host, port, secret, bridgePort, answer,
@@ -157,7 +160,8 @@ async function serve(s: ServeOptions): Promise<void> {
     ...(s.bridgePort !== undefined ? { bridgeHost: s.host, bridgePort: s.bridgePort } : {}) };
   const init: NodeWorkerInit = {
     id: s.id, clusterId: s.answer.clusterId, nodeDir: s.dir, host: s.host, port: s.port,
-    members: [...s.answer.members.filter((m) => m.id !== s.id), self], bootstrapVoters: [], timing: defaultTiming, forward: true,
+    members: [...s.answer.members.filter((m) => m.id !== s.id), self], bootstrapVoters: [],
+      timing: defaultTiming, forward: true,
     seed: (Date.now() ^ (s.id * 7919)) >>> 0, snapshotEntries: s.snapshotEntries,
     controlPort: unused.port2, peerPorts: {},
     bridge: {
@@ -182,4 +186,5 @@ async function serve(s: ServeOptions): Promise<void> {
   });
 }
 
-export const command: Command = { summary: 'run one node that joins a cluster over the bridge', help, run };
+export const command: Command =
+  { summary: 'run one node that joins a cluster over the bridge', help, run };

@@ -123,7 +123,8 @@ function inspectText(analysis: WalAnalysis): string {
   lines.push(`last HardState: term ${hs.term} vote ${hs.vote} commit ${hs.commit}`);
   const snap = analysis.snapshot;
   lines.push(snap === null ? 'snapshot: none'
-    : `snapshot: index ${snap.index} term ${snap.term} voters [${snap.confState.voters.join(',')}]`);
+    : `snapshot: index ${snap.index} term ${snap.term} voters ` +
+      `[${snap.confState.voters.join(',')}]`);
   if (analysis.otherFiles.length > 0) lines.push(`other files: ${analysis.otherFiles.join(', ')}`);
   if (analysis.problems.length === 0) lines.push('problems: none');
   for (const p of analysis.problems) {

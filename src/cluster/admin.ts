@@ -108,7 +108,8 @@ function memberId(cluster: Cluster, text: string | undefined, what: string): num
   if (text === undefined) throw new AdminUsageError(`${what} needs a node id`);
   const id = Number(text);
   if (!/^\d+$/.test(text) || !cluster.memberIds.includes(id)) {
-    throw new AdminUsageError(`no member '${text}'; the members are ${cluster.memberIds.join(', ')}`);
+    throw new AdminUsageError(
+      `no member '${text}'; the members are ${cluster.memberIds.join(', ')}`);
   }
   return id;
 }

@@ -132,7 +132,8 @@ export class Cluster implements AsyncDisposable {
     const bridgeHost = this.options.bridge?.host;
     const local = [...this.slots.values()].map((s) => ({
       id: s.id, host: this.options.host, port: s.port,
-      ...(s.bridgePort !== null && bridgeHost !== undefined ? { bridgeHost, bridgePort: s.bridgePort } : {}),
+      ...(s.bridgePort !== null && bridgeHost !== undefined
+        ? { bridgeHost, bridgePort: s.bridgePort } : {}),
     }));
     return [...local, ...Object.values(this.identity.remote ?? {})];
   }
@@ -252,7 +253,8 @@ export class Cluster implements AsyncDisposable {
   private awaitReady(slot: NodeSlot, worker: Worker): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new ClusterError(`node ${slot.id} did not start within ${this.options.startTimeoutMs} ms`));
+        reject(new ClusterError(
+          `node ${slot.id} did not start within ${this.options.startTimeoutMs} ms`));
       }, this.options.startTimeoutMs);
       worker.on('message', (event: NodeEvent | AdminRequest) => {
         if (isAdminRequest(event)) {
@@ -564,7 +566,8 @@ export class Cluster implements AsyncDisposable {
       this.identity.addedIds = [...(this.identity.addedIds ?? []), id];
       this.saveIdentity();
     });
-    this.record(id, `joined from another process as a learner (RESP ${address.host}:${address.port})`);
+    this.record(
+      id, `joined from another process as a learner (RESP ${address.host}:${address.port})`);
     return answer();
   }
 
@@ -586,7 +589,8 @@ export class Cluster implements AsyncDisposable {
     return this.liveControl(leader).proposeMember(change);
   }
 
-  private async waitForApplied(index: number, excluding: number[], timeoutMs = 5000): Promise<void> {
+  private async waitForApplied(
+    index: number, excluding: number[], timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const statuses = (await this.status()).filter((s) => s.alive && !excluding.includes(s.id));

@@ -5,7 +5,8 @@
  * two clusters' logs would silently corrupt both.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync,
+  renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describeStartupFailure } from './startupFailure.js';
 
@@ -143,7 +144,8 @@ function openOrCreate(dataDir: string, nodeIds: number[]): ClusterIdentity {
 function checkNodeDirs(dataDir: string, identity: ClusterIdentity): void {
   for (const id of identity.nodeIds) {
     const path = join(nodeDirOf(dataDir, id), 'node.json');
-    if (!existsSync(path)) throw new DataDirError(`${path} is missing; the data directory is damaged`);
+    if (!existsSync(path))
+      throw new DataDirError(`${path} is missing; the data directory is damaged`);
     const node = readJson(path) as { clusterId?: unknown; nodeId?: unknown };
     if (node.clusterId !== identity.clusterId || node.nodeId !== id) {
       throw new DataDirError(
@@ -156,7 +158,8 @@ function checkNodeDirs(dataDir: string, identity: ClusterIdentity): void {
 
 /** Rewrites cluster.json after a membership change (atomically: tmp file + rename). */
 export function saveIdentity(dataDir: string, identity: ClusterIdentity): void {
-  withFsFailures(() => writeJsonAtomic(join(dataDir, identityFile), { ...identity, membershipChanged: true }));
+  withFsFailures(
+    () => writeJsonAtomic(join(dataDir, identityFile), { ...identity, membershipChanged: true }));
 }
 
 /**
@@ -173,7 +176,8 @@ export function createNodeDir(dataDir: string, identity: ClusterIdentity, id: nu
   }
   const dir = nodeDirOf(dataDir, id);
   if (existsSync(dir)) {
-    throw new DataDirError(`${dir} already exists; a node directory is never reused, pick a new id`);
+    throw new DataDirError(
+      `${dir} already exists; a node directory is never reused, pick a new id`);
   }
   withFsFailures(() => {
     makeDirs(dir);

@@ -65,7 +65,8 @@ function serve(socket: Socket, options: JoinServiceOptions): void {
     socket.end();
   };
   lineReader(socket, (m) => {
-    if (m.type === 'hello' && nonceC === '' && typeof m.nonce === 'string' && m.nonce.length === 64) {
+    if (m.type === 'hello' && nonceC === '' && typeof m.nonce === 'string' &&
+      m.nonce.length === 64) {
       nonceC = m.nonce;
       nonceS = freshNonce();
       sendLine(socket, { type: 'challenge', nonce: nonceS,

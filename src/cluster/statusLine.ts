@@ -5,6 +5,8 @@ export function formatStatusLine(s: NodeStatus & { alive: boolean }, opsPerSecon
   if (!s.alive) return `node ${s.id} :${s.port}  DOWN`;
   const role = s.paused ? `${s.role} (paused)` : s.role;
   return `node ${s.id} :${s.port}  ${role.padEnd(9)} term ${s.term}  leader ${s.leader || '-'}  ` +
-    `commit ${s.commitIndex}  applied ${s.appliedIndex}  last ${s.lastIndex}  keys ${s.keyCount}  ` +
-    `wal ${(s.walBytes / 1048576).toFixed(1)} MiB  ${opsPerSecond} ops/s  p99 ${s.latencyMsP99.toFixed(1)} ms`;
+    `commit ${s.commitIndex}  applied ${s.appliedIndex}  last ${s.lastIndex}  keys ` +
+      `${s.keyCount}  ` +
+    `wal ${(s.walBytes / 1048576).toFixed(1)} MiB  ${opsPerSecond} ops/s  p99 ` +
+      `${s.latencyMsP99.toFixed(1)} ms`;
 }

@@ -167,7 +167,8 @@ export class NodeBackend implements KvBackend {
     } catch (error) {
       // The leader we forwarded to lost leadership before serving: nothing was applied.
       if (error instanceof NotLeaderError) {
-        throw new TryAgainError(`leadership moved away from node ${leader} while forwarding; retry`);
+        throw new TryAgainError(
+          `leadership moved away from node ${leader} while forwarding; retry`);
       }
       throw error;
     }

@@ -110,7 +110,9 @@ export interface NodeStatus {
   /** The membership this node has applied, with addresses (leader: with match indexes). */
   members?: MemberStatus[];
   /** Per-peer transport counters. */
-  links: { peer: NodeId; sentMessages: number; receivedMessages: number; droppedMessages: number }[];
+  links: {
+    peer: NodeId; sentMessages: number; receivedMessages: number; droppedMessages: number;
+  }[];
 }
 
 export interface LinkFaults {

@@ -82,11 +82,13 @@ export class Forwarder {
             `${this.options.timeoutMs} ms; retry`));
       }, this.options.timeoutMs);
       this.pending.set(id, { resolve, reject, timer, isWrite, leader });
-      const sent = this.transport.sendForward(leader, 'forward', id, new Uint8Array(serialize(request)));
+      const sent =
+        this.transport.sendForward(leader, 'forward', id, new Uint8Array(serialize(request)));
       if (!sent) {
         this.pending.delete(id);
         clearTimeout(timer);
-        reject(new TryAgainError(`cannot reach leader node ${leader} to forward the request; retry`));
+        reject(new TryAgainError(
+          `cannot reach leader node ${leader} to forward the request; retry`));
       }
     });
   }
@@ -117,7 +119,8 @@ export class Forwarder {
     try {
       reply = deserialize(payload) as ForwardReply;
     } catch (error) {
-      pending.reject(new OutcomeUnknownError(`undecodable reply from the leader: ${(error as Error).message}`));
+      pending.reject(
+        new OutcomeUnknownError(`undecodable reply from the leader: ${(error as Error).message}`));
       return;
     }
     if (reply.ok) pending.resolve(reply.value);

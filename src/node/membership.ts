@@ -121,7 +121,8 @@ export class MemberBook {
     }
     const address = decodeMemberContext(cc.nodeId, cc.context);
     if (address !== null) this.addresses.set(cc.nodeId, address);
-    assert(this.addresses.size + this.removedIds.size <= memberBookSizeMax + 1, 'member book bound');
+    assert(this.addresses.size + this.removedIds.size <= memberBookSizeMax + 1,
+      'member book bound');
   }
 
   address(id: NodeId): PeerAddress | undefined {
@@ -144,7 +145,8 @@ export class MemberBook {
 
   /** The book as of `confState` (for a snapshot taken at that membership). */
   stateFor(confState: ConfState): MemberBookState {
-    return { members: this.membersOf(confState), removed: [...this.removedIds].sort((a, b) => a - b) };
+    return { members: this.membersOf(confState),
+      removed: [...this.removedIds].sort((a, b) => a - b) };
   }
 }
 
@@ -169,7 +171,8 @@ export function memberChangeRefusal(
       return null;
     case ConfChangeType.AddNode:
       if (voter) return `node ${id} is already a voter`;
-      if (!learner) return `node ${id} is not a learner; add it as a learner first and let it catch up`;
+      if (!learner)
+        return `node ${id} is not a learner; add it as a learner first and let it catch up`;
       return null;
     case ConfChangeType.RemoveNode:
       if (!voter && !learner) return `node ${id} is not a member`;
@@ -210,7 +213,9 @@ export function decodeSnapshotEnvelope(
   const raw = JSON.parse(new TextDecoder().decode(data.subarray(head, head + jsonBytes))) as
     Partial<MemberBookState>;
   if (!Array.isArray(raw.members) || !Array.isArray(raw.removed)) {
-    throw new MembershipError('snapshot member envelope is not a member book: the snapshot is corrupt');
+    throw new MembershipError(
+      'snapshot member envelope is not a member book: the snapshot is corrupt');
   }
-  return { book: { members: raw.members, removed: raw.removed }, tree: data.subarray(head + jsonBytes) };
+  return { book: { members: raw.members, removed: raw.removed },
+    tree: data.subarray(head + jsonBytes) };
 }

@@ -15,7 +15,8 @@
  */
 import { assert } from '../codec/assert.js';
 import {
-  ConfChangeType, EntryType, MessageType, type ConfChange, type ConfState, type Entry, type Message, type NodeId,
+  ConfChangeType, EntryType, MessageType, type ConfChange, type ConfState, type Entry,
+    type Message, type NodeId,
 } from '../codec/types.js';
 import { decodeConfChange } from '../codec/index.js';
 import { ProposalDroppedError } from '../raft/index.js';
@@ -519,7 +520,8 @@ export class RaftNode {
   private maybeSnapshot(): void {
     if (this.snapshotInFlight || this.stopped) return;
     const applied = this.tree.appliedIndex;
-    const wanted = this.snapshotWantedIndex > this.snapshotIndex && applied >= this.snapshotWantedIndex;
+    const wanted = this.snapshotWantedIndex > this.snapshotIndex &&
+      applied >= this.snapshotWantedIndex;
     if (!wanted && applied - this.snapshotIndex < this.snapshotEntries) return;
     this.snapshotInFlight = true;
     this.hooks.encodeSnapshot(this.tree).then(
@@ -545,7 +547,8 @@ export class RaftNode {
     // A follower's commit may run ahead of what its own WAL holds (entries stepped since the
     // last pass are not written yet); the durable commit never exceeds the durable log.
     const hardState = this.raft.status().hardState;
-    this.storage.save({ ...hardState, commit: Math.min(hardState.commit, this.storage.lastIndex()) }, []);
+    this.storage.save(
+      { ...hardState, commit: Math.min(hardState.commit, this.storage.lastIndex()) }, []);
     const confState = this.confStateAt(index);
     const envelope = encodeSnapshotEnvelope(this.members.stateFor(confState), data);
     this.storage.createSnapshot(index, confState, envelope);
@@ -609,7 +612,8 @@ export class RaftNode {
     if (this.stopped) throw new NodeStoppedError(this.stopped.message);
     if (this.role !== 'leader') throw new NotLeaderError(this.leader);
     if (this.pendingMember !== null) {
-      throw new MembershipError(`a membership change (${ConfChangeType[this.pendingMember.cc.type]} ` +
+      throw new MembershipError(
+        `a membership change (${ConfChangeType[this.pendingMember.cc.type]} ` +
         `node ${this.pendingMember.cc.nodeId}) is still in progress; wait for it and retry`);
     }
     const refusal = memberChangeRefusal(this.confState, this.members, cc);
@@ -686,8 +690,12 @@ export class RaftNode {
     for (const [seq] of this.writes) this.failWrite(seq, new NodeStoppedError(reason.message));
     const error = new NodeStoppedError(reason.message);
     for (const read of this.readQueue) read.reject(error);
-    for (const round of this.readRounds.values()) for (const read of round.reads) read.reject(error);
-    for (const waiting of this.readsAwaitingApply) for (const read of waiting.reads) read.reject(error);
+    for (const round of this.readRounds.values()) {
+      for (const read of round.reads) read.reject(error);
+    }
+    for (const waiting of this.readsAwaitingApply) {
+      for (const read of waiting.reads) read.reject(error);
+    }
     this.readQueue = [];
     this.readRounds.clear();
     this.readsAwaitingApply = [];

@@ -41,12 +41,14 @@ export function encodeProposal(header: ProposalHeader, command: Uint8Array): Uin
 
 export function decodeProposal(data: Uint8Array): { header: ProposalHeader; command: Uint8Array } {
   if (data.length < headerBytes) {
-    throw new ProposalDecodeError(`proposal too short: ${data.length} bytes, header needs ${headerBytes}`);
+    throw new ProposalDecodeError(
+      `proposal too short: ${data.length} bytes, header needs ${headerBytes}`);
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = view.getUint8(0);
   if (version !== proposalVersion) {
-    throw new ProposalDecodeError(`proposal version ${version} unknown (expected ${proposalVersion})`);
+    throw new ProposalDecodeError(
+      `proposal version ${version} unknown (expected ${proposalVersion})`);
   }
   const requestSeq = view.getFloat64(5, true);
   if (!Number.isSafeInteger(requestSeq) || requestSeq < 0) {
@@ -57,7 +59,8 @@ export function decodeProposal(data: Uint8Array): { header: ProposalHeader; comm
     throw new ProposalDecodeError(`proposal time ${timeMs} is not a safe integer`);
   }
   return {
-    header: { proposer: view.getUint32(1, true), requestSeq, timeMs, seed: view.getUint32(21, true) },
+    header: {
+      proposer: view.getUint32(1, true), requestSeq, timeMs, seed: view.getUint32(21, true) },
     command: data.subarray(headerBytes),
   };
 }

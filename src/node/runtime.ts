@@ -45,7 +45,8 @@ export async function startNodeRuntime(
   init: NodeWorkerInit, post: (e: NodeEvent) => void,
 ): Promise<NodeRuntime> {
   const startedMs = Date.now();
-  const log = (text: string) => post({ kind: 'log', id: init.id, atMs: Date.now() - startedMs, text });
+  const log =
+    (text: string) => post({ kind: 'log', id: init.id, atMs: Date.now() - startedMs, text });
   const fs = new FaultyFileSystem(new NodeFileSystem());
   const voters = init.bootstrapVoters ?? init.members.map((m) => m.id);
   const { storage, report } = DiskStorage.open(fs, init.nodeDir, {
@@ -121,7 +122,8 @@ export async function startNodeRuntime(
         ? { host: m.bridgeHost, port: m.bridgePort } : null;
       bridge.addPeer(m.id, address);
       log(`bridge: member ${m.id} is in another process` +
-        (address === null ? '; answering on its connections' : `; dialling ${m.bridgeHost}:${m.bridgePort}`));
+        (address === null ? '; answering on its connections'
+          : `; dialling ${m.bridgeHost}:${m.bridgePort}`));
     }
     const dialled = new Set(init.bridge!.peers.map((p) => p.id));
     for (const id of known) {
@@ -142,7 +144,8 @@ export async function startNodeRuntime(
     offThreadScan: (t, options) => queries.run({ kind: 'scan', handle: t.handle(), options }),
   });
   const ticker = setInterval(() => node.tick(), init.timing.tickMs);
-  log(`started (term ${storage.initialState().hardState.term}, last index ${storage.lastIndex()}, ` +
+  log(`started (term ${storage.initialState().hardState.term}, last index ` +
+    `${storage.lastIndex()}, ` +
     `snapshot ${snapshot.metadata.index})`);
 
   const control: NodeControl = {

@@ -20,7 +20,8 @@ export function confChangeRefusal(tracker: ProgressTracker, cc: ConfChange): str
     case ConfChangeType.AddLearner:
       break;
     case ConfChangeType.RemoveNode:
-      if (isVoter && tracker.voters.size === 1) return `removing ${cc.nodeId} would remove all voters`;
+      if (isVoter && tracker.voters.size === 1)
+        return `removing ${cc.nodeId} would remove all voters`;
       break;
     default:
       return `unknown conf change type ${String(cc.type)}`;
@@ -32,7 +33,8 @@ export function confChangeRefusal(tracker: ProgressTracker, cc: ConfChange): str
 }
 
 /** Applies a change that confChangeRefusal() accepted. New members start in probe state. */
-export function applyConfChange(tracker: ProgressTracker, cc: ConfChange, lastIndex: LogIndex): void {
+export function applyConfChange(
+  tracker: ProgressTracker, cc: ConfChange, lastIndex: LogIndex): void {
   assert(confChangeRefusal(tracker, cc) === null, 'applying a refused conf change');
   const id = cc.nodeId;
   const pr = tracker.progress.get(id);
@@ -69,7 +71,8 @@ export function applyConfChange(tracker: ProgressTracker, cc: ConfChange, lastIn
 }
 
 /** Builds the tracker's membership from a ConfState (boot or snapshot). */
-export function restoreConfState(tracker: ProgressTracker, cs: ConfState, lastIndex: LogIndex): void {
+export function restoreConfState(
+  tracker: ProgressTracker, cs: ConfState, lastIndex: LogIndex): void {
   tracker.voters = new Set();
   tracker.learners = new Set();
   tracker.progress = new Map();

@@ -93,14 +93,17 @@ export function validateConfig(c: RaftConfig): ResolvedRaftConfig {
   }
   const maxUncommitted = c.maxUncommittedEntriesBytes ?? DEFAULT_MAX_UNCOMMITTED_ENTRIES_BYTES;
   requireInteger('maxUncommittedEntriesBytes', maxUncommitted, 1);
-  const maxCommitted = c.maxCommittedSizePerReadyBytes ?? DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES;
+  const maxCommitted = c.maxCommittedSizePerReadyBytes ??
+    DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES;
   requireInteger('maxCommittedSizePerReadyBytes', maxCommitted, 1);
   if (typeof c.checkQuorum !== 'boolean') {
     throw new ConfigError('checkQuorum', c.checkQuorum, 'must be a boolean');
   }
-  if (typeof c.preVote !== 'boolean') throw new ConfigError('preVote', c.preVote, 'must be a boolean');
+  if (typeof c.preVote !== 'boolean')
+    throw new ConfigError('preVote', c.preVote, 'must be a boolean');
   if (!(c.random instanceof Prng)) {
-    throw new ConfigError('random', c.random, 'must be a Prng (src/raft/prng.ts), never Math.random');
+    throw new ConfigError(
+      'random', c.random, 'must be a Prng (src/raft/prng.ts), never Math.random');
   }
   return {
     ...c,

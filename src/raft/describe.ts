@@ -38,7 +38,9 @@ export function messageTypeName(t: MessageType): string {
 export function describeBytes(data: Uint8Array): string {
   let printable = true;
   for (const b of data) if (b < 0x20 || b > 0x7e) printable = false;
-  if (printable) return JSON.stringify(String.fromCharCode(...data.subarray(0, 64)) + (data.length > 64 ? '…' : ''));
+  if (printable)
+    return JSON.stringify(
+      String.fromCharCode(...data.subarray(0, 64)) + (data.length > 64 ? '…' : ''));
   let hex = '';
   for (const b of data.subarray(0, 32)) hex += b.toString(16).padStart(2, '0');
   return `0x${hex}${data.length > 32 ? '…' : ''}`;
@@ -72,7 +74,8 @@ export function describeHardState(hs: HardState): string {
 }
 
 export function describeMessage(m: Message): string {
-  let s = `${m.from}->${m.to} ${messageTypeName(m.type)} Term:${m.term} Log:${m.logTerm}/${m.index}`;
+  let s = `${m.from}->${m.to} ${messageTypeName(m.type)} Term:${m.term} ` +
+    `Log:${m.logTerm}/${m.index}`;
   if (m.reject) s += ` Rejected (Hint: ${m.rejectHint})`;
   if (m.commit !== 0) s += ` Commit:${m.commit}`;
   if (m.entries.length > 0) s += ` Entries:[${m.entries.map(describeEntry).join(', ')}]`;

@@ -4,7 +4,8 @@
  */
 export { RawNode } from './rawNode.js';
 export type { RaftConfig, RaftLogger, ResolvedRaftConfig } from './config.js';
-export { validateConfig, DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES, DEFAULT_MAX_UNCOMMITTED_ENTRIES_BYTES } from './config.js';
+export { validateConfig, DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES,
+  DEFAULT_MAX_UNCOMMITTED_ENTRIES_BYTES } from './config.js';
 export type { RaftStorage } from './storage.js';
 export { MemoryStorage } from './storage.js';
 export { Prng, seededRandom } from './prng.js';
@@ -16,7 +17,8 @@ export {
   SnapshotOutOfDateError,
   ConfigError,
 } from './errors.js';
-export type { Ready, SoftState, ReadState, RaftStatus, ProgressStatus, StateRole } from './ready.js';
+export type {
+  Ready, SoftState, ReadState, RaftStatus, ProgressStatus, StateRole } from './ready.js';
 export type { ProgressState } from './progress.js';
 export { encodeConfChange, decodeConfChange } from './confChangeCodec.js';
 export {

@@ -70,7 +70,8 @@ export class Inflights {
   }
 
   checkInvariants(): void {
-    assert(this.count >= 0 && this.count <= this.sizeMax, `inflights count ${this.count} out of range`);
+    assert(this.count >= 0 && this.count <= this.sizeMax,
+      `inflights count ${this.count} out of range`);
     assert(this.bytesInflight >= 0, `inflights bytes ${this.bytesInflight} negative`);
   }
 }

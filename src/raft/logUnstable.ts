@@ -90,7 +90,8 @@ export class Unstable {
   slice(lo: LogIndex, hi: LogIndex): Entry[] {
     assert(lo <= hi, `unstable slice lo ${lo} > hi ${hi}`);
     const upper = this.offset + this.entries.length;
-    assert(lo >= this.offset && hi <= upper, `unstable slice [${lo},${hi}) out of [${this.offset},${upper})`);
+    assert(lo >= this.offset && hi <= upper,
+      `unstable slice [${lo},${hi}) out of [${this.offset},${upper})`);
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
 

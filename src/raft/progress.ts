@@ -30,7 +30,10 @@ export class Progress {
   readonly inflights: Inflights;
   isLearner: boolean;
 
-  constructor(opts: { match: LogIndex; next: LogIndex; inflightsMax: number; inflightBytesMax: number; isLearner: boolean }) {
+  constructor(opts: {
+    match: LogIndex; next: LogIndex; inflightsMax: number; inflightBytesMax: number;
+    isLearner: boolean;
+  }) {
     this.match = opts.match;
     this.next = opts.next;
     this.isLearner = opts.isLearner;
@@ -134,8 +137,10 @@ export class Progress {
 
   checkInvariants(): void {
     assert(this.match < this.next, `progress match ${this.match} >= next ${this.next}`);
-    assert(this.state === 'snapshot' || this.pendingSnapshot === 0, 'pendingSnapshot outside snapshot state');
-    if (this.state !== 'replicate') assert(this.inflights.count === 0, `inflights in ${this.state} state`);
+    assert(this.state === 'snapshot' || this.pendingSnapshot === 0,
+      'pendingSnapshot outside snapshot state');
+    if (this.state !== 'replicate') assert(
+      this.inflights.count === 0, `inflights in ${this.state} state`);
     this.inflights.checkInvariants();
   }
 }

@@ -15,14 +15,16 @@ export function quorumSize(voterCount: number): number {
  * The largest index acknowledged by a majority of voters. `matchOf` returns each voter's
  * acknowledged index (0 when unknown). An empty configuration commits nothing.
  */
-export function committedIndex(voters: readonly NodeId[], matchOf: (id: NodeId) => LogIndex): LogIndex {
+export function committedIndex(
+  voters: readonly NodeId[], matchOf: (id: NodeId) => LogIndex): LogIndex {
   if (voters.length === 0) return 0;
   const matches = voters.map(matchOf).sort((x, y) => y - x);
   return matches[quorumSize(voters.length) - 1]!;
 }
 
 /** Whether the votes (true = granted) win, lose, or are still undecided. */
-export function voteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteResult {
+export function voteResult(
+  voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteResult {
   if (voters.length === 0) return 'won';
   let granted = 0;
   let missing = 0;

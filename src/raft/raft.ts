@@ -9,15 +9,19 @@
  * - raftLog: applied <= committed <= lastIndex.
  */
 import { assert } from '../codec/assert.js';
-import type { ConfChange, ConfState, Entry, LogIndex, Message, NodeId, Snapshot, Term } from '../codec/types.js';
+import type {
+  ConfChange, ConfState, Entry, LogIndex, Message, NodeId, Snapshot,
+    Term } from '../codec/types.js';
 import { EntryType, MessageType, NONE, isEmptyHardState, message } from '../codec/types.js';
 import type { HardState } from '../codec/types.js';
 import type { RaftLogger, ResolvedRaftConfig } from './config.js';
-import { applyConfChange, confChangeRefusal, describeConfState, restoreConfState } from './confChange.js';
+import { applyConfChange, confChangeRefusal, describeConfState,
+  restoreConfState } from './confChange.js';
 import { decodeConfChange } from './confChangeCodec.js';
 import { describeEntry, messageTypeName as name } from './describe.js';
 import { entriesSizeBytes, payloadBytes } from './entrySize.js';
-import { CompactedError, ConfigError, ProposalDroppedError, SnapshotTemporarilyUnavailableError } from './errors.js';
+import { CompactedError, ConfigError, ProposalDroppedError,
+  SnapshotTemporarilyUnavailableError } from './errors.js';
 import type { Progress } from './progress.js';
 import { voteResult } from './quorum.js';
 import { RaftLog } from './raftLog.js';
@@ -260,7 +264,8 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
-      if (this.cfg.checkQuorum) this.step(message({ type: MessageType.CheckQuorum, from: this.id }));
+      if (this.cfg.checkQuorum) this.step(
+        message({ type: MessageType.CheckQuorum, from: this.id }));
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.state === 'leader' && this.leadTransferee !== NONE) {
         this.logger.info(`${this.id} abandons transfer to ${this.leadTransferee}: timed out`);
@@ -279,7 +284,8 @@ export class Raft {
   /** Queues a message; stamps `from` and (except for votes, proposals, reads) the term. */
   private send(m: Message): void {
     m.from = this.id;
-    if (isVoteRequest(m.type) || m.type === MessageType.VoteResp || m.type === MessageType.PreVoteResp) {
+    if (isVoteRequest(m.type) || m.type === MessageType.VoteResp ||
+      m.type === MessageType.PreVoteResp) {
       // Votes carry the term of the election, which differs from ours for pre-votes.
       assert(m.term !== 0, `term must be set on ${name(m.type)}`);
     } else {
@@ -398,7 +404,8 @@ export class Raft {
   private increaseUncommittedSize(ents: readonly Entry[]): boolean {
     const size = payloadBytes(ents);
     // One oversized proposal is accepted when nothing is outstanding, so it can make progress.
-    if (this.uncommittedSize > 0 && size > 0 && this.uncommittedSize + size > this.cfg.maxUncommittedEntriesBytes) {
+    if (this.uncommittedSize > 0 && size > 0 &&
+      this.uncommittedSize + size > this.cfg.maxUncommittedEntriesBytes) {
       return false;
     }
     this.uncommittedSize += size;
@@ -455,13 +462,16 @@ export class Raft {
       if (isVoteRequest(m.type)) {
         const force = bytesEqual(m.context, CAMPAIGN_TRANSFER);
         const inLease =
-          this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
+          this.cfg.checkQuorum && this.lead !== NONE &&
+            this.electionElapsed < this.cfg.electionTicks;
         if (!force && inLease) {
           // We heard from a live leader within the minimum election timeout: ignore, so a
           // node that was partitioned away cannot depose a healthy leader (leader lease).
           this.logger.info(
-            `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ${this.raftLog.lastIndex()}, ` +
-              `vote: ${this.vote}] ignored ${name(m.type)} from ${m.from} [logterm: ${m.logTerm}, ` +
+            `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ` +
+              `${this.raftLog.lastIndex()}, ` +
+              `vote: ${this.vote}] ignored ${name(m.type)} from ${m.from} [logterm: ` +
+                `${m.logTerm}, ` +
               `index: ${m.index}] at term ${this.term}: lease is not expired (remaining ticks: ` +
               `${this.cfg.electionTicks - this.electionElapsed})`,
           );
@@ -478,7 +488,8 @@ export class Raft {
             `from ${m.from} [term: ${m.term}]`,
         );
         const fromLeader =
-          m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
+          m.type === MessageType.App || m.type === MessageType.Heartbeat ||
+            m.type === MessageType.Snap;
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.term) {
@@ -511,7 +522,8 @@ export class Raft {
   }
 
   private stepStaleTerm(m: Message): void {
-    if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.Heartbeat || m.type === MessageType.App)) {
+    if ((this.cfg.checkQuorum || this.cfg.preVote) &&
+      (m.type === MessageType.Heartbeat || m.type === MessageType.App)) {
       // A leader of an older term: answer so it learns our term and steps down. Otherwise a
       // node stuck at a higher term (pre-vote / check-quorum kept it from winning) would
       // never be heard from again.
@@ -522,7 +534,8 @@ export class Raft {
           `vote: ${this.vote}] rejected ${name(m.type)} from ${m.from} [logterm: ${m.logTerm}, ` +
           `index: ${m.index}] at term ${this.term}`,
       );
-      this.send(message({ type: MessageType.PreVoteResp, to: m.from, term: this.term, reject: true }));
+      this.send(
+        message({ type: MessageType.PreVoteResp, to: m.from, term: this.term, reject: true }));
     } else {
       this.logger.info(
         `${this.id} [term: ${this.term}] ignored a ${name(m.type)} message with lower term from ` +
@@ -542,10 +555,13 @@ export class Raft {
     const who =
       `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ${this.raftLog.lastIndex()}, ` +
       `vote: ${this.vote}]`;
-    const what = `${name(m.type)} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`;
+    const what =
+      `${name(m.type)} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ` +
+        `${this.term}`;
     if (this.awaitingRepairCatchUp()) {
       this.logger.info(
-        `${who} rejected ${what}: repaired log must first catch up to commit ${this.repairedCommitIndex}`,
+        `${who} rejected ${what}: repaired log must first catch up to commit ` +
+          `${this.repairedCommitIndex}`,
       );
       this.send(message({ type: respType, to: m.from, term: this.term, reject: true }));
       return;
@@ -646,13 +662,15 @@ export class Raft {
 
   private poll(id: NodeId, t: MessageType, granted: boolean) {
     this.logger.info(
-      `${this.id} received ${name(t)}${granted ? '' : ' rejection'} from ${id} at term ${this.term}`,
+      `${this.id} received ${name(t)}${granted ? '' : ' rejection'} from ${id} at term ` +
+        `${this.term}`,
     );
     this.tracker.recordVote(id, granted);
     const tally = this.tracker.tallyVotes();
     if (id !== this.id) {
       this.logger.info(
-        `${this.id} has received ${tally.granted} ${name(t)} votes and ${tally.rejected} vote rejections`,
+        `${this.id} has received ${tally.granted} ${name(t)} votes and ${tally.rejected} vote ` +
+          `rejections`,
       );
     }
     return tally.result;
@@ -663,7 +681,9 @@ export class Raft {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case MessageType.Prop:
-        if (this.lead === NONE) throw new ProposalDroppedError(`not the leader, and no leader known at term ${this.term}`);
+        if (this.lead === NONE)
+          throw new ProposalDroppedError(
+            `not the leader, and no leader known at term ${this.term}`);
         if (this.cfg.disableProposalForwarding) {
           throw new ProposalDroppedError('not the leader', this.lead);
         }
@@ -686,7 +706,8 @@ export class Raft {
         return;
       case MessageType.TransferLeader:
         if (this.lead === NONE) {
-          this.logger.info(`${this.id} no leader at term ${this.term}; dropping leader transfer msg`);
+          this.logger.info(
+            `${this.id} no leader at term ${this.term}; dropping leader transfer msg`);
           return;
         }
         this.send({ ...m, to: this.lead, term: 0 });
@@ -700,7 +721,9 @@ export class Raft {
         this.hup('transfer');
         return;
       case MessageType.ReadIndex:
-        if (this.lead === NONE) throw new ProposalDroppedError(`not the leader, and no leader known at term ${this.term}`);
+        if (this.lead === NONE)
+          throw new ProposalDroppedError(
+            `not the leader, and no leader known at term ${this.term}`);
         this.send({ ...m, to: this.lead });
         return;
       case MessageType.ReadIndexResp:
@@ -712,7 +735,8 @@ export class Raft {
   }
 
   private stepCandidate(m: Message): void {
-    const myVoteResp = this.state === 'pre-candidate' ? MessageType.PreVoteResp : MessageType.VoteResp;
+    const myVoteResp = this.state === 'pre-candidate' ? MessageType.PreVoteResp
+      : MessageType.VoteResp;
     switch (m.type) {
       case MessageType.Prop:
       case MessageType.ReadIndex:
@@ -763,7 +787,8 @@ export class Raft {
     }
     // Reject with a hint: our last index <= m.index whose term <= m.logTerm. The leader can
     // jump back a whole term of mismatched entries at once instead of one per round trip.
-    const hint = this.raftLog.findConflictByTerm(Math.min(m.index, this.raftLog.lastIndex()), m.logTerm);
+    const hint =
+      this.raftLog.findConflictByTerm(Math.min(m.index, this.raftLog.lastIndex()), m.logTerm);
     this.logger.debug(
       `${this.id} [logterm: ${this.raftLog.termOrZero(m.index)}, index: ${m.index}] rejected ` +
         `MsgApp [logterm: ${m.logTerm}, index: ${m.index}] from ${m.from}`,
@@ -796,7 +821,8 @@ export class Raft {
         `${this.id} [commit: ${this.raftLog.committed}] restored snapshot [index: ` +
           `${s.metadata.index}, term: ${s.metadata.term}]`,
       );
-      this.send(message({ type: MessageType.AppResp, to: m.from, index: this.raftLog.lastIndex() }));
+      this.send(
+        message({ type: MessageType.AppResp, to: m.from, index: this.raftLog.lastIndex() }));
     } else {
       this.logger.info(
         `${this.id} [commit: ${this.raftLog.committed}] ignored snapshot [index: ` +
@@ -812,7 +838,8 @@ export class Raft {
     if (index <= this.raftLog.committed) return false;
     if (this.state !== 'follower') {
       // Only a leader of our term sends snapshots, and then we are its follower.
-      this.logger.warn(`${this.id} attempted to restore snapshot as ${this.state}; should never happen`);
+      this.logger.warn(
+        `${this.id} attempted to restore snapshot as ${this.state}; should never happen`);
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
@@ -822,14 +849,16 @@ export class Raft {
     }
     if (this.raftLog.matchTerm(index, term)) {
       // We have the snapshot's last entry: just fast-forward commit.
-      this.logger.info(`${this.id} fast-forwarded commit to snapshot [index: ${index}, term: ${term}]`);
+      this.logger.info(
+        `${this.id} fast-forwarded commit to snapshot [index: ${index}, term: ${term}]`);
       this.raftLog.commitTo(index);
       return false;
     }
     this.raftLog.restore(s);
     restoreConfState(this.tracker, confState, this.raftLog.lastIndex());
     this.isLearner = this.tracker.learners.has(this.id);
-    this.logger.info(`${this.id} switched to configuration ${describeConfState(this.tracker.confState())}`);
+    this.logger.info(
+      `${this.id} switched to configuration ${describeConfState(this.tracker.confState())}`);
     return true;
   }
 
@@ -877,7 +906,8 @@ export class Raft {
         if (m.reject) pr.pendingSnapshot = 0;
         pr.becomeProbe();
         pr.msgAppFlowPaused = true;
-        this.logger.debug(`${this.id} snapshot ${m.reject ? 'failed' : 'succeeded'} for ${m.from}, probing`);
+        this.logger.debug(
+          `${this.id} snapshot ${m.reject ? 'failed' : 'succeeded'} for ${m.from}, probing`);
         return;
       case MessageType.Unreachable:
         // Optimistic streaming is pointless when the peer is unreachable: probe instead.
@@ -920,7 +950,8 @@ export class Raft {
     }
     if (!this.appendEntry(ents)) {
       throw new ProposalDroppedError(
-        `too many uncommitted bytes (bound maxUncommittedEntriesBytes=${this.cfg.maxUncommittedEntriesBytes})`,
+        `too many uncommitted bytes (bound ` +
+          `maxUncommittedEntriesBytes=${this.cfg.maxUncommittedEntriesBytes})`,
       );
     }
     this.bcastAppend();
@@ -928,7 +959,8 @@ export class Raft {
 
   private readIndexAsLeader(m: Message): void {
     if (this.readOnly.size() + this.pendingReadIndexMessages.length >= PENDING_READ_INDEX_MAX) {
-      throw new ProposalDroppedError(`too many pending read-index requests (${PENDING_READ_INDEX_MAX})`);
+      throw new ProposalDroppedError(
+        `too many pending read-index requests (${PENDING_READ_INDEX_MAX})`);
     }
     if (!this.committedEntryInCurrentTerm()) {
       // Our commit index may lag entries committed by earlier leaders until our own first
@@ -954,7 +986,8 @@ export class Raft {
       this.readStates.push({ index, context: req.context });
       return;
     }
-    this.send(message({ type: MessageType.ReadIndexResp, to: req.from, index, context: req.context }));
+    this.send(
+      message({ type: MessageType.ReadIndexResp, to: req.from, index, context: req.context }));
   }
 
   private releasePendingReadIndexMessages(): void {
@@ -976,7 +1009,9 @@ export class Raft {
       pr.becomeReplicate();
     } else if (pr.state === 'snapshot' && pr.match + 1 >= this.raftLog.firstIndex()) {
       // The follower caught up past our compaction point: entries can reach it again.
-      this.logger.debug(`${this.id} recovered from needing snapshot, resumed sending replication messages to ${m.from}`);
+      this.logger.debug(
+        `${this.id} recovered from needing snapshot, resumed sending replication messages to ` +
+          `${m.from}`);
       pr.becomeProbe();
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') {
@@ -1001,7 +1036,8 @@ export class Raft {
 
   private handleAppendRejection(m: Message, pr: Progress): void {
     this.logger.debug(
-      `${this.id} received MsgAppResp(rejected, hint: (index ${m.rejectHint}, term ${m.logTerm})) ` +
+      `${this.id} received MsgAppResp(rejected, hint: (index ${m.rejectHint}, term ` +
+        `${m.logTerm})) ` +
         `from ${m.from} for index ${m.index}`,
     );
     if (m.index >= pr.match && m.rejectHint < pr.match) {
@@ -1036,7 +1072,8 @@ export class Raft {
     const votes = new Map<NodeId, boolean>();
     for (const id of acks) votes.set(id, true);
     if (voteResult(this.tracker.voterIds(), votes) !== 'won') return;
-    for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.request, rs.index);
+    for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(
+      rs.request, rs.index);
   }
 
   private handleTransferLeader(m: Message, pr: Progress): void {
@@ -1053,19 +1090,24 @@ export class Raft {
         );
         return;
       }
-      this.logger.info(`${this.id} [term ${this.term}] abort previous transferring leadership to ${this.leadTransferee}`);
+      this.logger.info(
+        `${this.id} [term ${this.term}] abort previous transferring leadership to ` +
+          `${this.leadTransferee}`);
       this.abortLeaderTransfer();
     }
     if (transferee === this.id) {
       this.logger.info(`${this.id} is already leader; ignored transferring leadership to itself`);
       return;
     }
-    this.logger.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`);
+    this.logger.info(
+      `${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`);
     // The transfer must finish within one election timeout (tickHeartbeat aborts it).
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
     if (pr.match === this.raftLog.lastIndex()) {
-      this.logger.info(`${this.id} sends MsgTimeoutNow to ${transferee} immediately as ${transferee} already has up-to-date log`);
+      this.logger.info(
+        `${this.id} sends MsgTimeoutNow to ${transferee} immediately as ${transferee} already ` +
+          `has up-to-date log`);
       this.send(message({ type: MessageType.TimeoutNow, to: transferee }));
     } else {
       this.sendAppend(transferee);
@@ -1115,17 +1157,20 @@ export class Raft {
   checkInvariants(): void {
     this.raftLog.checkInvariants();
     this.tracker.checkInvariants();
-    assert(this.raftLog.lastTerm() <= this.term, `last log term ${this.raftLog.lastTerm()} > term ${this.term}`);
+    assert(this.raftLog.lastTerm() <= this.term,
+      `last log term ${this.raftLog.lastTerm()} > term ${this.term}`);
     if (this.state === 'leader') {
       assert(this.lead === this.id, `leader ${this.id} believes ${this.lead} leads`);
       assert(this.tracker.progress.has(this.id), 'leader without own progress');
       const self = this.tracker.progress.get(this.id)!;
       const persisted = this.raftLog.lastPersistedIndex();
-      assert(self.match <= persisted, `leader counts unpersisted entries: match ${self.match} > ${persisted}`);
+      assert(self.match <= persisted,
+        `leader counts unpersisted entries: match ${self.match} > ${persisted}`);
     } else {
       assert(this.leadTransferee === NONE, 'non-leader with a lead transferee');
     }
-    if (this.state === 'candidate') assert(this.vote === this.id, 'candidate did not vote for itself');
+    if (this.state === 'candidate') assert(
+      this.vote === this.id, 'candidate did not vote for itself');
     assert(this.uncommittedSize >= 0, 'negative uncommitted size');
   }
 }

@@ -79,7 +79,8 @@ export class RaftLog {
    * (truncating a conflicting suffix), advance commit to min(committed, last new index) and
    * return the last new index; otherwise return undefined.
    */
-  maybeAppend(index: LogIndex, logTerm: Term, committed: LogIndex, ents: Entry[]): LogIndex | undefined {
+  maybeAppend(
+    index: LogIndex, logTerm: Term, committed: LogIndex, ents: Entry[]): LogIndex | undefined {
     if (!this.matchTerm(index, logTerm)) return undefined;
     const lastNewIndex = index + ents.length;
     const conflict = this.findConflict(ents);
@@ -98,8 +99,10 @@ export class RaftLog {
   append(ents: readonly Entry[]): LogIndex {
     if (ents.length === 0) return this.lastIndex();
     const after = ents[0]!.index - 1;
-    assert(after >= this.committed, `append after ${after} would overwrite committed ${this.committed}`);
-    assert(after <= this.lastIndex(), `append after ${after} leaves a gap (last ${this.lastIndex()})`);
+    assert(after >= this.committed,
+      `append after ${after} would overwrite committed ${this.committed}`);
+    assert(after <= this.lastIndex(),
+      `append after ${after} leaves a gap (last ${this.lastIndex()})`);
     this.unstable.truncateAndAppend(ents);
     return this.lastIndex();
   }

@@ -86,7 +86,8 @@ export class RawNode {
     );
   }
 
-  /** Applies a committed conf change entry (decoded with decodeConfChange); returns the new config. */
+  /** Applies a committed conf change entry (decoded with decodeConfChange); returns the new config.
+   * */
   applyConfChange(cc: ConfChange): ConfState {
     return this.raft.applyConfChange(cc);
   }
@@ -143,7 +144,8 @@ export class RawNode {
 
   /** Takes the pending work. Calling it again before advance() is an assertion failure. */
   ready(): Ready {
-    assert(this.outstanding === null, 'ready() called again before advance() of the previous Ready');
+    assert(this.outstanding === null,
+      'ready() called again before advance() of the previous Ready');
     const r = this.raft;
     const soft = r.softState();
     const hard = r.hardState();
@@ -183,7 +185,8 @@ export class RawNode {
     if (rd.snapshot !== null) {
       r.stableSnapTo(rd.snapshot.metadata.index);
       // The driver applied the snapshot to the state machine.
-      if (rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(rd.snapshot.metadata.index);
+      if (rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(
+        rd.snapshot.metadata.index);
     }
     if (rd.committedEntries.length > 0) {
       const last = rd.committedEntries[rd.committedEntries.length - 1]!;

@@ -18,7 +18,8 @@ import type {
 import {
   CompactedError, SnapshotOutOfDateError, UnavailableError, limitSize, type RaftStorage,
 } from '../raft/index.js';
-import { Wal, joinPath, type FileSystem, type RecoveryReport, type WalOptions } from '../wal/index.js';
+import { Wal, joinPath, type FileSystem, type RecoveryReport,
+  type WalOptions } from '../wal/index.js';
 import { StorageCorruptionError } from './errors.js';
 import {
   SNAP_TMP_SUFFIX, parseSnapFileName, readSnapFile, snapFileName, writeSnapFile,
@@ -95,7 +96,8 @@ export class DiskStorage implements RaftStorage {
     };
     let snapshotFile: string | null = null;
     if (recovered.snapshot !== null) {
-      snapshotFile = joinPath(snapDir, snapFileName(recovered.snapshot.term, recovered.snapshot.index));
+      snapshotFile =
+        joinPath(snapDir, snapFileName(recovered.snapshot.term, recovered.snapshot.index));
       snap = loadMarkedSnapshot(fs, snapshotFile, recovered.snapshot);
     }
     const entries = recovered.entries;
@@ -117,7 +119,8 @@ export class DiskStorage implements RaftStorage {
   // ---- RaftStorage ------------------------------------------------------------------------
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    return { hardState: { ...this.hardStateValue }, confState: copyConfState(this.snap.metadata.confState) };
+    return { hardState: { ...this.hardStateValue },
+      confState: copyConfState(this.snap.metadata.confState) };
   }
 
   entries(lo: LogIndex, hi: LogIndex, maxBytes: number): Entry[] {
@@ -263,7 +266,8 @@ export class DiskStorage implements RaftStorage {
   private pruneSnapFiles(): number {
     const files = this.fs.readdir(this.snapDir)
       .map((name) => ({ name, parsed: parseSnapFileName(name) }))
-      .filter((f): f is { name: string; parsed: { term: number; index: number } } => f.parsed !== null)
+      .filter((f): f is {
+        name: string; parsed: { term: number; index: number } } => f.parsed !== null)
       .sort((a, b) => b.parsed.index - a.parsed.index);
     const current = snapFileName(this.snap.metadata.term, this.snap.metadata.index);
     let removed = 0;
@@ -280,7 +284,8 @@ export class DiskStorage implements RaftStorage {
 function loadMarkedSnapshot(fs: FileSystem, file: string, marker: SnapshotMetadata): Snapshot {
   if (!fs.exists(file)) {
     throw new StorageCorruptionError(file,
-      `the WAL records a snapshot at index ${marker.index} term ${marker.term} but its file is missing`);
+      `the WAL records a snapshot at index ${marker.index} term ${marker.term} but its file ` +
+        `is missing`);
   }
   const snap = readSnapFile(fs, file);
   if (snap.metadata.index !== marker.index || snap.metadata.term !== marker.term) {

@@ -56,10 +56,12 @@ export function readSnapFile(fs: FileSystem, file: string): Snapshot {
   const fail = (reason: string): never => {
     throw new StorageCorruptionError(file, reason);
   };
-  if (bytes.length < SNAP_HEADER_BYTES) fail(`file is ${bytes.length} bytes, shorter than its header`);
+  if (bytes.length < SNAP_HEADER_BYTES) fail(
+    `file is ${bytes.length} bytes, shorter than its header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (view.getUint32(0, true) !== SNAP_MAGIC) fail('bad magic');
-  if (view.getUint32(4, true) !== SNAP_VERSION) fail(`unsupported version ${view.getUint32(4, true)}`);
+  if (view.getUint32(4, true) !== SNAP_VERSION) fail(
+    `unsupported version ${view.getUint32(4, true)}`);
   const bodyBytes = Number(view.getBigUint64(16, true));
   if (bodyBytes !== bytes.length - SNAP_HEADER_BYTES) {
     fail(`body is ${bytes.length - SNAP_HEADER_BYTES} bytes, header says ${bodyBytes}`);

@@ -116,7 +116,8 @@ export function readRecord(
   const storedCrc = view.getUint32(4, true);
   const totalBytes = crcCoverageOffset + length;
   if (totalBytes > recordBytesMax) {
-    return bad(offset, `record length ${length} above the maximum ${recordBytesMax}`, storedCrc, null);
+    return bad(
+      offset, `record length ${length} above the maximum ${recordBytesMax}`, storedCrc, null);
   }
   if (totalBytes > leftBytes) {
     return bad(
@@ -124,11 +125,13 @@ export function readRecord(
       storedCrc, null,
     );
   }
-  const computedCrc = crc32(bytes.subarray(offset + crcCoverageOffset, offset + totalBytes), prevCrc);
+  const computedCrc =
+    crc32(bytes.subarray(offset + crcCoverageOffset, offset + totalBytes), prevCrc);
   if (computedCrc !== storedCrc) return bad(offset, 'CRC mismatch', storedCrc, computedCrc);
   const type = view.getUint8(crcCoverageOffset);
   // A valid CRC over an unknown type is not a torn write: the caller reports it as corruption.
-  if (!isRecordType(type)) return bad(offset, `unknown record type ${type}`, storedCrc, computedCrc);
+  if (!isRecordType(type))
+    return bad(offset, `unknown record type ${type}`, storedCrc, computedCrc);
   const payload = bytes.subarray(offset + RECORD_HEADER_BYTES, offset + totalBytes);
   return { kind: 'record', type, payload, offset, totalBytes, crc: computedCrc };
 }

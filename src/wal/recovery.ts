@@ -84,7 +84,8 @@ export const RECOVERY_TABLE: Readonly<
 };
 
 /** Classifies a problem found by scanning one segment. */
-export function classifySegmentProblem(problem: SegmentProblem, isLastSegment: boolean): RecoveryRow {
+export function classifySegmentProblem(
+  problem: SegmentProblem, isLastSegment: boolean): RecoveryRow {
   if (problem.kind === 'header') return RecoveryRow.BadSegmentHeader;
   if (!isLastSegment) return RecoveryRow.BadRecordInEarlierSegment;
   if (problem.validRecordOffset >= 0) return RecoveryRow.BadRecordBeforeValid;
@@ -150,7 +151,8 @@ export function analyzeWal(fs: FileSystem, dir: string, options: AnalyzeOptions)
     dir, segments: [], problems: [], outcome: 'clean', hardState: { term: 0, vote: 0, commit: 0 },
     snapshot: null, entries: [], recordCount: 0,
     tmpFiles: names.filter((n) => n.endsWith(SEGMENT_TMP_SUFFIX)).map((n) => joinPath(dir, n)),
-    otherFiles: names.filter((n) => parseSegmentName(n) === null && !n.endsWith(SEGMENT_TMP_SUFFIX)),
+    otherFiles: names.filter(
+      (n) => parseSegmentName(n) === null && !n.endsWith(SEGMENT_TMP_SUFFIX)),
   };
   const replay = new LogReplay();
   let replaying = true;
@@ -232,7 +234,8 @@ function segmentProblems(
   return problems;
 }
 
-function summarize(file: string, name: string, sizeBytes: number, scan: SegmentScan): SegmentSummary {
+function summarize(
+  file: string, name: string, sizeBytes: number, scan: SegmentScan): SegmentSummary {
   const parsed = parseSegmentName(name)!;
   let entryCount = 0;
   let firstEntryIndex: number | null = null;

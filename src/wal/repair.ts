@@ -102,7 +102,8 @@ function dirtyEndOf(fs: FileSystem, file: string, from: number): number {
 }
 
 /** Zeroes [from, to) of `file`; with `keep`, first copies those bytes to `<file>.broken`. */
-function zeroRange(fs: FileSystem, file: string, from: number, to: number, keep: boolean): RepairAction {
+function zeroRange(
+  fs: FileSystem, file: string, from: number, to: number, keep: boolean): RepairAction {
   const bytes = Math.max(0, to - from);
   let brokenFile: string | null = null;
   const handle = fs.open(file);

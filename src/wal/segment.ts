@@ -66,7 +66,8 @@ export function encodeSegmentHeader(header: SegmentHeader): Uint8Array {
 /** The header's fields, or a reason it is not a header this code can read. */
 export function decodeSegmentHeader(payload: Uint8Array): SegmentHeader | string {
   if (payload.length !== SEGMENT_HEADER_PAYLOAD_BYTES) {
-    return `segment header payload is ${payload.length} bytes, expected ${SEGMENT_HEADER_PAYLOAD_BYTES}`;
+    return `segment header payload is ${payload.length} bytes, expected ` +
+      `${SEGMENT_HEADER_PAYLOAD_BYTES}`;
   }
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const magic = view.getUint32(0, true);

@@ -24,7 +24,8 @@
 import { assert } from '../codec/assert.js';
 import { encodeEntry, encodeHardState } from '../codec/index.js';
 import type { Entry, HardState, SnapshotMetadata } from '../codec/types.js';
-import { WalCorruptionError, WalFailedError, WalRecordTooLargeError, WalWriteError } from './errors.js';
+import { WalCorruptionError, WalFailedError, WalRecordTooLargeError,
+  WalWriteError } from './errors.js';
 import { errorCode, joinPath, type FileHandle, type FileSystem } from './fs.js';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js';
 import { RecordType, recordBytes, writeRecord } from './record.js';
@@ -178,7 +179,8 @@ export class Wal {
       type: RecordType.Entry, payload: encodeEntry(e), entryIndex: e.index,
     }));
     if (hardState !== null) {
-      records.push({ type: RecordType.HardState, payload: encodeHardState(hardState), entryIndex: 0 });
+      records.push(
+        { type: RecordType.HardState, payload: encodeHardState(hardState), entryIndex: 0 });
     }
     this.checkRecordSizes(records);
     this.appendRecords(records);
@@ -313,7 +315,8 @@ export class Wal {
     this.capacityBytes = capacityBytes;
   }
 
-  private writeChunk(segment: LiveSegment, records: readonly PendingRecord[], totalBytes: number): void {
+  private writeChunk(
+    segment: LiveSegment, records: readonly PendingRecord[], totalBytes: number): void {
     const buffer = new Uint8Array(totalBytes);
     let offset = 0;
     let crc = this.lastCrc;
@@ -337,7 +340,8 @@ export class Wal {
   }
 
   /**
-   * Creates segment `seq` through a tmp file: preallocate (segmentPreallocateBytes), write header + HardState + latest
+   * Creates segment `seq` through a tmp file: preallocate (segmentPreallocateBytes), write header +
+   * HardState + latest
    * snapshot marker, fsync, rename, fsync the directory. Makes it the current segment.
    */
   private createSegment(seq: number, firstIndex: number, prevCrc: number): void {
@@ -376,7 +380,8 @@ export class Wal {
       // A repeat: the entries before it already agree with it, so it never replaces the log.
       payloads.push([RecordType.SnapshotMarker, encodeMarker(this.snapshotValue, false)]);
     }
-    const totalBytes = payloads.reduce((sum, [, p]) => sum + recordBytes(p.length), SEGMENT_HEADER_BYTES);
+    const totalBytes =
+      payloads.reduce((sum, [, p]) => sum + recordBytes(p.length), SEGMENT_HEADER_BYTES);
     assert(totalBytes + this.options.recordBytesMax <= this.options.segmentSizeBytesMax,
       'segment prefix plus the largest record must fit a segment');
     const bytes = new Uint8Array(totalBytes);
@@ -411,7 +416,8 @@ export class Wal {
   /** Adopts the recovered state and opens the last segment for appending. */
   private resume(analysis: WalAnalysis): void {
     for (const s of analysis.segments) {
-      this.segments.push({ seq: s.seq, firstIndex: s.firstIndex, file: s.file, usedBytes: s.endOffset });
+      this.segments.push(
+        { seq: s.seq, firstIndex: s.firstIndex, file: s.file, usedBytes: s.endOffset });
     }
     const last = analysis.segments[analysis.segments.length - 1]!;
     this.hardStateValue = { ...analysis.hardState };

@@ -84,7 +84,8 @@ describe('B+ tree against a sorted Map model', () => {
   it('agrees on random batches, with invariants after every commit', () => {
     let heightMax = 0;
     fc.assert(
-      fc.property(fc.array(batchArb, { minLength: 1, maxLength: 12, size: 'medium' }), (batches) => {
+      fc.property(
+        fc.array(batchArb, { minLength: 1, maxLength: 12, size: 'medium' }), (batches) => {
         const tree = BTree.create({ maxPages: 65536 });
         const model: Model = new Map();
         let applied = 0;

@@ -80,7 +80,8 @@ describe('snapshot stream', () => {
       txn.put(new Uint8Array([i]), new Uint8Array(3000));
       txn.commit();
     }
-    for (let next = stream.next(); !next.done; next = stream.next()) chunks.push(next.value.slice());
+    for (let next = stream.next(); !next.done; next = stream.next()) chunks.push(
+      next.value.slice());
     view.close();
     const target = BTree.create();
     decodeSnapshot(chunks, target);
@@ -99,10 +100,12 @@ describe('snapshot stream', () => {
     ['truncated to nothing', () => new Uint8Array(0), /stream ends inside the header/],
     ['bad magic', () => flip(whole, 0), /bad magic/],
     ['unsupported version', () => flip(whole, 8), /unsupported format version/],
-    ['flipped value byte', () => flip(whole, 100), /CRC mismatch|not in strictly ascending|exceeds/],
+    ['flipped value byte', () => flip(whole, 100),
+      /CRC mismatch|not in strictly ascending|exceeds/],
     ['flipped checksum', () => flip(whole, whole.length - 1), /CRC mismatch/],
     ['trailing garbage', () => concat([whole, new Uint8Array([0])]), /bytes after the trailer/],
-    ['key length beyond the limit', () => setU32(whole, 32, 100_000), /key length 100000 exceeds 512/],
+    ['key length beyond the limit', () => setU32(whole, 32, 100_000),
+      /key length 100000 exceeds 512/],
   ];
 
   it.each(corruptions)('rejects a %s stream with SnapshotCorruptError', (_name, make, reason) => {

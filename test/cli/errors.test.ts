@@ -157,7 +157,8 @@ describe('start-up failures: one line, exit 1', () => {
       const result = run(['cluster', '--data', data, '--base-port', String(port), '--nodes', '1',
         '--no-ui']);
       expect(result.code).toBe(1);
-      expectOneLine(result, new RegExp(`^harmonydb cluster: node 1: port ${port} on 127\\.0\\.0\\.1 ` +
+      expectOneLine(
+        result, new RegExp(`^harmonydb cluster: node 1: port ${port} on 127\\.0\\.0\\.1 ` +
         'is already in use \\(EADDRINUSE\\); stop the program using it, or choose other ports'));
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -168,7 +169,8 @@ describe('start-up failures: one line, exit 1', () => {
 describe('usage, --version and --help', () => {
   it.each([
     [['cluster', '--frobnicate'], 'harmonydb cluster: unknown option --frobnicate'],
-    [['cluster', '--nodes', '12'], 'harmonydb cluster: nodes must be an integer from 1 to 9, got 12'],
+    [['cluster', '--nodes', '12'],
+      'harmonydb cluster: nodes must be an integer from 1 to 9, got 12'],
     [['node', '--id', '4'], 'harmonydb node: --data is required'],
     [['wal', 'inspect'], "harmonydb wal: missing <dir> (see 'harmonydb wal --help')"],
     [['wal', 'frobnicate', '.'], "harmonydb wal: unknown action 'frobnicate'"],

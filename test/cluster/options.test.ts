@@ -3,7 +3,8 @@
 // partitions into the per-node blocked links the transports enforce.
 import { describe, expect, it } from 'vitest';
 import { ClusterConfigError, resolveClusterOptions } from '../../src/cluster/options.js';
-import { blockBetween, cleanNetwork, describeFaults, linkFaultsFor } from '../../src/cluster/faults.js';
+import { blockBetween, cleanNetwork, describeFaults,
+  linkFaultsFor } from '../../src/cluster/faults.js';
 
 describe('resolveClusterOptions', () => {
   it('fills the library defaults: 3 nodes on free ports (basePort 0) on 127.0.0.1', () => {

@@ -88,7 +88,8 @@ export class Load {
         this.result.history.complete(id, { kind: outcome }, performance.now());
         if (outcome === 'failed') this.result.failedCount++;
         else this.result.unknownCount++;
-        if (redis.status !== 'ready' && redis.status !== 'connecting' && redis.status !== 'connect') {
+        if (redis.status !== 'ready' && redis.status !== 'connecting' &&
+          redis.status !== 'connect') {
           redis.disconnect();
           redis = this.connect(++attempt);
         }

@@ -16,14 +16,17 @@ const singleOp: fc.Arbitrary<KvOp> = fc.oneof(
     condition: fc.constantFrom('always' as const, 'nx' as const, 'xx' as const), get: fc.boolean(),
   }),
   fc.record({ type: fc.constant('del' as const), keys }),
-  fc.record({ type: fc.constant('cas' as const), key: bytes, expected: fc.option(bytes), value: bytes }),
+  fc.record(
+    { type: fc.constant('cas' as const), key: bytes, expected: fc.option(bytes), value: bytes }),
   fc.record({
     type: fc.constant('incrBy' as const), key: bytes,
     delta: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
   }),
   fc.record({ type: fc.constant('append' as const), key: bytes, value: bytes }),
   fc.record({ type: fc.constant('getset' as const), key: bytes, value: bytes }),
-  fc.record({ type: fc.constant('mset' as const), entries: fc.array(fc.tuple(bytes, bytes), { maxLength: 4 }) }),
+  fc.record(
+    { type: fc.constant('mset' as const),
+      entries: fc.array(fc.tuple(bytes, bytes), { maxLength: 4 }) }),
   fc.constant({ type: 'flushall' as const }),
   fc.record({ type: fc.constant('get' as const), key: bytes }),
   fc.record({ type: fc.constant('mget' as const), keys }),
@@ -110,7 +113,8 @@ describe('globMatch (Redis stringmatchlen rules)', () => {
     ['h[ae]llo', 'hillo', false], ['h[^e]llo', 'hallo', true], ['h[^e]llo', 'hello', false],
     ['h[a-b]llo', 'hbllo', true], ['h[b-a]llo', 'hallo', true], ['h[a-b]llo', 'hcllo', false],
     ['h\\*llo', 'h*llo', true], ['h\\*llo', 'hello', false], ['[\\]]', ']', true],
-    ['a*b*c', 'aXXbYYc', true], ['a*b*c', 'aXXbYY', false], ['*a*a*a*a*a*a*b', 'aaaaaaaaaaaaaaaaaaaaaaaaa', false],
+    ['a*b*c', 'aXXbYYc', true], ['a*b*c', 'aXXbYY', false],
+      ['*a*a*a*a*a*a*b', 'aaaaaaaaaaaaaaaaaaaaaaaaa', false],
     ['user:*', 'user:1', true], ['user:*', 'users', false], ['[abc', 'a', true], ['', '', true],
     ['', 'a', false], ['a', '', false], ['**', 'x', true],
   ])('%j matches %j: %s', (pattern, subject, expected) => {

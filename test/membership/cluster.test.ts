@@ -81,7 +81,8 @@ describe('runtime membership in the in-process cluster', () => {
     expect(identity.nodeIds.sort()).toEqual(cluster.ids.sort());
     expect(identity.removedIds).toEqual([follower, oldLeader]);
     await expect(cluster.addLearner({ id: follower })).rejects.toThrow(
-      `node id ${follower} belonged to a member that was removed; ids are never reused, pick a new id`);
+      `node id ${follower} belonged to a member that was removed; ids are never reused, ` +
+        `pick a new id`);
 
     // A restart keeps the membership and the addresses (cluster.json + snapshot/WAL).
     await cluster.stop();
@@ -92,7 +93,8 @@ describe('runtime membership in the in-process cluster', () => {
     const e = await client(again.portOf(leader2));
     expect(await e.get('after')).toBe('yes');
     const status2 = (await e.call('HARMONY', 'STATUS')) as string;
-    for (const id of again.ids) expect(status2).toContain(`member ${id} voter 127.0.0.1:${again.portOf(id)}`);
+    for (const id of again.ids) expect(status2).toContain(
+      `member ${id} voter 127.0.0.1:${again.portOf(id)}`);
   });
 
   it('adds and removes members under a write load; the history stays linearizable', async () => {
@@ -120,7 +122,8 @@ describe('runtime membership in the in-process cluster', () => {
     const leader = await cluster.waitForLeader();
     const c = await client(cluster.portOf(leader));
     const missing: string[] = [];
-    for (const [key, value] of result.acknowledged) if ((await c.get(key)) !== value) missing.push(key);
+    for (const [key, value] of result.acknowledged) if ((
+      await c.get(key)) !== value) missing.push(key);
     expect(missing).toEqual([]);
     for (let k = 0; k < 6; k++) {
       const id = result.history.invoke(999, kv.get(`k${k}`), performance.now());

@@ -20,7 +20,8 @@ const cli = join(process.cwd(), 'bin', 'harmonydb');
 interface NodeProcess { child: ChildProcess; output: string[]; exited: Promise<number | null> }
 
 function startNode(args: string[]): NodeProcess {
-  const child = spawn(process.execPath, [cli, 'node', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    spawn(process.execPath, [cli, 'node', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
@@ -53,12 +54,15 @@ describe('a node in another process over the TCP bridge', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('joins as learner, catches up by snapshot, is promoted, survives kill -9 and restarts', async () => {
+  it('joins as learner, catches up by snapshot, is promoted, survives kill -9 and restarts',
+    async () => {
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, 'a-shared-secret-of-32-bytes-long\n');
     cluster = await Cluster.start({
       nodes: 3, basePort: 0, dataDir: tempDataDir(), snapshotEntries: 20,
-      bridge: { host: '127.0.0.1', port: 0, secret: new TextEncoder().encode('a-shared-secret-of-32-bytes-long') },
+      bridge: {
+        host: '127.0.0.1', port: 0,
+          secret: new TextEncoder().encode('a-shared-secret-of-32-bytes-long') },
     });
     const leader = await cluster.waitForLeader();
     const c = await client(cluster.portOf(leader));
@@ -68,15 +72,18 @@ describe('a node in another process over the TCP bridge', () => {
     // Refusals first: nothing about the membership changes.
     const wrongSecret = join(dir, 'wrong');
     writeFileSync(wrongSecret, 'not-the-secret-but-long-enough');
-    const bad = startNode(['--id', '7', '--data', join(dir, 'n7'), '--port', String(await freePort()),
+    const bad =
+      startNode(['--id', '7', '--data', join(dir, 'n7'), '--port', String(await freePort()),
       '--join', bridge, '--secret-file', wrongSecret]);
     expect(await bad.exited).toBe(2);
     expect(bad.output.join('')).toContain('does not know the cluster secret');
-    const reused = startNode(['--id', '2', '--data', join(dir, 'n2'), '--port', String(await freePort()),
+    const reused =
+      startNode(['--id', '2', '--data', join(dir, 'n2'), '--port', String(await freePort()),
       '--join', bridge, '--secret-file', secretFile]);
     expect(await reused.exited).toBe(2);
     expect(reused.output.join('')).toContain(
-      'join refused by the cluster: node id 2 is already in use by a member of this cluster; pick another --id');
+      'join refused by the cluster: node id 2 is already in use by a member of this cluster; ' +
+        'pick another --id');
     const foreign = join(dir, 'foreign');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'node.json'), JSON.stringify({ clusterId: 'another', nodeId: 8 }));
@@ -95,7 +102,8 @@ describe('a node in another process over the TCP bridge', () => {
       node4.output.join('').includes('Redis protocol on') ? true : undefined, 15_000);
     const r4 = await client(port4);
     await r4.call('READONLY');
-    await waitFor('node 4 to catch up', async () => (await r4.get('a59')) === 'v59' ? true : undefined);
+    await waitFor(
+      'node 4 to catch up', async () => (await r4.get('a59')) === 'v59' ? true : undefined);
     expect(node4.output.join('')).toContain('installed snapshot');
     let status = (await c.call('HARMONY', 'STATUS')) as string;
     expect(status).toContain(`member 4 learner 127.0.0.1:${port4}`);
@@ -104,7 +112,8 @@ describe('a node in another process over the TCP bridge', () => {
     status = (await c.call('HARMONY', 'STATUS')) as string;
     expect(status).toContain(`member 4 voter 127.0.0.1:${port4}`);
     for (let i = 0; i < 10; i++) expect(await r4.set(`b${i}`, `w${i}`)).toBe('OK');
-    await waitFor('node 4 to apply its writes', async () => (await r4.get('b9')) === 'w9' ? true : undefined);
+    await waitFor(
+      'node 4 to apply its writes', async () => (await r4.get('b9')) === 'w9' ? true : undefined);
 
     // kill -9: the other three carry on (3 of 4 voters is a quorum).
     node4.child.kill('SIGKILL');

@@ -11,16 +11,20 @@ import {
 } from '../../src/node/membership.js';
 
 const none = new Uint8Array(0);
-const cc = (type: ConfChangeType, nodeId: number, context: Uint8Array = none): ConfChange => ({ type, nodeId, context });
+const cc =
+  (type: ConfChangeType, nodeId: number, context: Uint8Array = none): ConfChange => (
+    { type, nodeId, context });
 
 describe('member addresses', () => {
   it('round-trips RESP and bridge addresses through a ConfChange context', () => {
-    const address = { id: 4, host: '127.0.0.1', port: 6382, bridgeHost: '::1', bridgePort: 7000, remote: true };
+    const address =
+      { id: 4, host: '127.0.0.1', port: 6382, bridgeHost: '::1', bridgePort: 7000, remote: true };
     expect(decodeMemberContext(4, encodeMemberContext(address))).toEqual(address);
   });
 
   test.each([
-    ['empty', ''], ['not JSON', '{'], ['no resp', '{"bridge":"a:1"}'], ['bad port', '{"resp":"a:70000"}'],
+    ['empty', ''], ['not JSON', '{'], ['no resp', '{"bridge":"a:1"}'],
+      ['bad port', '{"resp":"a:70000"}'],
     ['number', '42'],
   ])('a context that is %s yields no address', (_name, text) => {
     expect(decodeMemberContext(4, new TextEncoder().encode(text))).toBeNull();
@@ -33,7 +37,8 @@ describe('member addresses', () => {
 
   it('applies adds and removals; pinned addresses win', () => {
     const book = new MemberBook();
-    book.apply(cc(ConfChangeType.AddLearner, 4, encodeMemberContext({ id: 4, host: 'h', port: 1 })));
+    book.apply(
+      cc(ConfChangeType.AddLearner, 4, encodeMemberContext({ id: 4, host: 'h', port: 1 })));
     expect(book.address(4)).toEqual({ id: 4, host: 'h', port: 1 });
     book.pin([{ id: 4, host: 'h', port: 2 }]);
     expect(book.membersOf({ voters: [], learners: [4] })).toEqual([{ id: 4, host: 'h', port: 2 }]);
@@ -72,7 +77,8 @@ describe('proposal checks', () => {
       'node id 9 belonged to a member that was removed; ids are never reused, pick a new id'],
     [cc(ConfChangeType.AddNode, 4), null],
     [cc(ConfChangeType.AddNode, 2), 'node 2 is already a voter'],
-    [cc(ConfChangeType.AddNode, 5), 'node 5 is not a learner; add it as a learner first and let it catch up'],
+    [cc(ConfChangeType.AddNode, 5),
+      'node 5 is not a learner; add it as a learner first and let it catch up'],
     [cc(ConfChangeType.RemoveNode, 4), null],
     [cc(ConfChangeType.RemoveNode, 7), 'node 7 is not a member'],
     [cc(ConfChangeType.AddLearner, 0), 'invalid node id 0'],
@@ -81,7 +87,8 @@ describe('proposal checks', () => {
   });
 
   it('refuses removing the last voter', () => {
-    expect(memberChangeRefusal({ voters: [1], learners: [] }, book, cc(ConfChangeType.RemoveNode, 1)))
+    expect(memberChangeRefusal(
+      { voters: [1], learners: [] }, book, cc(ConfChangeType.RemoveNode, 1)))
       .toBe('node 1 is the last voter');
   });
 });

@@ -25,7 +25,8 @@ function pair(): [MessageChannelTransport, MessageChannelTransport] {
 const put: ForwardRequest = {
   method: 'write',
   op: encodeKvOp({
-    type: 'put', key: new Uint8Array([1]), value: new Uint8Array([2]), condition: 'always', get: false,
+    type: 'put', key: new Uint8Array([1]), value: new Uint8Array([2]),
+      condition: 'always', get: false,
   }),
 };
 const count: ForwardRequest = { method: 'read', op: encodeKvOp({ type: 'count' }) };
@@ -39,7 +40,8 @@ describe('Forwarder', () => {
       throw new TryAgainError('no leader');
     });
     expect(await follower.forward(2, count)).toBe(42);
-    await expect(follower.forward(2, put)).rejects.toMatchObject({ name: 'TryAgainError', message: 'no leader' });
+    await expect(follower.forward(2, put)).rejects.toMatchObject(
+      { name: 'TryAgainError', message: 'no leader' });
   });
 
   it('fails requests pending at an old leader at once when the leader changes', async () => {

@@ -80,7 +80,8 @@ class Cluster {
 
   private apply(n: SimNode, e: Entry): void {
     expect(e.index).toBe(n.appliedIndex + 1);
-    const key = `${e.term}/${e.type === EntryType.Normal ? new TextDecoder().decode(e.data) : 'cc'}`;
+    const key =
+      `${e.term}/${e.type === EntryType.Normal ? new TextDecoder().decode(e.data) : 'cc'}`;
     const prior = this.appliedAt.get(e.index);
     if (prior === undefined) this.appliedAt.set(e.index, key);
     else expect(key, `node ${n.id} applied a different entry at ${e.index}`).toBe(prior);
@@ -146,7 +147,8 @@ function run(size: number, seed: number, proposals: number): Cluster {
     const leader = c.leader();
     if (i === 100 && leader !== undefined) leader.raw.propose(new TextEncoder().encode('final'));
     const last = c.appliedAt.size + 1;
-    done = i > 100 && c.nodes.every((n) => n.appliedIndex === last) && [...c.appliedAt.values()].some((v) => v.endsWith('/final'));
+    done = i > 100 && c.nodes.every((n) => n.appliedIndex === last) &&
+      [...c.appliedAt.values()].some((v) => v.endsWith('/final'));
   }
   expect(done, `seed ${seed}: cluster did not converge`).toBe(true);
   return c;

@@ -163,7 +163,10 @@ export class InteractionEnv {
       // terms=(1,1,4,...) prefills the log (indexes 1..n) for Figure 7/8-style setups.
       const terms = parseIds(k.get('terms'));
       if (terms.length > 0) {
-        storage.append(terms.map((term, j) => ({ term, index: j + 1, type: EntryType.Normal, data: new Uint8Array(0) })));
+        storage.append(
+          terms.map(
+            (term, j) => (
+              { term, index: j + 1, type: EntryType.Normal, data: new Uint8Array(0) })));
         const term = Number(k.get('term') ?? terms[terms.length - 1]);
         storage.setHardState({ term, vote: 0, commit: Number(k.get('commit') ?? 0) });
       }
@@ -183,7 +186,8 @@ export class InteractionEnv {
         maxSizePerMsgBytes: num('max-msg-size', Number.MAX_SAFE_INTEGER),
         maxInflightMsgs: num('max-inflight', 256),
         maxInflightBytes: k.has('max-inflight-bytes') ? num('max-inflight-bytes', 0) : undefined,
-        maxUncommittedEntriesBytes: k.has('max-uncommitted-size') ? num('max-uncommitted-size', 0) : undefined,
+        maxUncommittedEntriesBytes: k.has('max-uncommitted-size')
+          ? num('max-uncommitted-size', 0) : undefined,
         checkQuorum: flag('checkquorum'),
         preVote: flag('prevote'),
         disableProposalForwarding: flag('disable-forwarding'),
@@ -217,7 +221,8 @@ export class InteractionEnv {
     };
     const type = kinds[spec[0] ?? ''];
     if (type === undefined) throw new Error(`conf change must look like v4, r2 or l5: ${spec}`);
-    n.rawNode.proposeConfChange({ type, nodeId: Number(spec.slice(1)), context: new Uint8Array(0) });
+    n.rawNode.proposeConfChange(
+      { type, nodeId: Number(spec.slice(1)), context: new Uint8Array(0) });
   }
 
   private tick(n: HarnessNode, count: number): void {
@@ -229,7 +234,9 @@ export class InteractionEnv {
     let moved = false;
     for (const id of [...ids, ...drop].sort((a, b) => a - b)) {
       const dropping = drop.includes(id);
-      const mine = this.network.filter((m) => m.to === id && (type === undefined || describeMessage(m).includes(` ${type} `)));
+      const mine =
+        this.network.filter(
+          (m) => m.to === id && (type === undefined || describeMessage(m).includes(` ${type} `)));
       if (mine.length === 0) continue;
       this.network = this.network.filter((m) => !mine.includes(m));
       moved = true;
@@ -262,7 +269,8 @@ export class InteractionEnv {
     n.storage.append(rd.entries);
     this.network.push(...rd.messages);
     for (const e of rd.committedEntries) {
-      if (e.type === EntryType.ConfChange) n.confState = n.rawNode.applyConfChange(decodeConfChange(e.data));
+      if (e.type === EntryType.ConfChange) n.confState =
+        n.rawNode.applyConfChange(decodeConfChange(e.data));
       n.appliedIndex = e.index;
     }
     n.rawNode.advance(rd);
@@ -287,16 +295,21 @@ export class InteractionEnv {
       this.write(`log is empty: first index=${first}, last index=${last}`);
       return;
     }
-    for (const e of n.storage.entries(first, last + 1, Number.MAX_SAFE_INTEGER)) this.write(describeEntry(e));
+    for (const e of n.storage.entries(first, last + 1, Number.MAX_SAFE_INTEGER)) this.write(
+      describeEntry(e));
   }
 
   private raftState(): void {
     for (const n of [...this.nodes.values()].sort((a, b) => a.id - b.id)) {
       const st = n.rawNode.status();
-      const role = { follower: 'StateFollower', candidate: 'StateCandidate', 'pre-candidate': 'StatePreCandidate', leader: 'StateLeader' }[st.softState.role];
-      const kind = st.config.voters.includes(n.id) ? 'Voter' : st.config.learners.includes(n.id) ? 'Learner' : 'Non-Voter';
+      const role =
+        { follower: 'StateFollower', candidate: 'StateCandidate',
+          'pre-candidate': 'StatePreCandidate', leader: 'StateLeader' }[st.softState.role];
+      const kind = st.config.voters.includes(n.id) ? 'Voter' : st.config.learners.includes(n.id)
+        ? 'Learner' : 'Non-Voter';
       const iso = this.isolated.has(n.id) ? ' isolated' : '';
-      this.write(`${n.id}: ${role} (${kind}) Term:${st.hardState.term} Lead:${st.softState.leader}${iso}`);
+      this.write(
+        `${n.id}: ${role} (${kind}) Term:${st.hardState.term} Lead:${st.softState.leader}${iso}`);
     }
   }
 
@@ -308,7 +321,8 @@ export class InteractionEnv {
     );
     if (st.progress === null) return;
     for (const [id, pr] of st.progress) {
-      const state = { probe: 'StateProbe', replicate: 'StateReplicate', snapshot: 'StateSnapshot' }[pr.state];
+      const state =
+        { probe: 'StateProbe', replicate: 'StateReplicate', snapshot: 'StateSnapshot' }[pr.state];
       const learner = pr.isLearner ? ' learner' : '';
       this.write(`${id}: ${state} match=${pr.match} next=${pr.next}${learner}`);
     }
@@ -338,7 +352,8 @@ export class InteractionEnv {
     }
     this.network = this.network.filter((m) => m.to !== n.id && m.from !== n.id);
     const snapIndex = storage.snapshot().metadata.index;
-    const config: RaftConfig = { ...n.config, storage, applied: snapIndex, random: new Prng(2000 + n.id) };
+    const config: RaftConfig =
+      { ...n.config, storage, applied: snapIndex, random: new Prng(2000 + n.id) };
     n.storage = storage;
     n.config = config;
     n.rawNode = new RawNode(config);

@@ -22,7 +22,9 @@ import {
   type RaftConfig,
 } from '../../src/raft/index.js';
 
-const ent = (index: number, term: number): Entry => ({ index, term, type: EntryType.Normal, data: new Uint8Array(0) });
+const ent =
+  (index: number, term: number): Entry => (
+    { index, term, type: EntryType.Normal, data: new Uint8Array(0) });
 const ents = (terms: number[], from = 1): Entry[] => terms.map((t, i) => ent(from + i, t));
 
 describe('quorum', () => {
@@ -92,7 +94,8 @@ describe('progress', () => {
     { state: 'probe', match: 0, next: 10, rejected: 9, hint: 3, changed: true, next2: 4 },
     { state: 'probe', match: 5, next: 10, rejected: 9, hint: 1, changed: true, next2: 6 },
     { state: 'probe', match: 0, next: 10, rejected: 9, hint: 0, changed: true, next2: 1 },
-  ] as const)('maybeDecrTo in $state match=$match next=$next rejected=$rejected hint=$hint', (c) => {
+  ] as const)(
+    'maybeDecrTo in $state match=$match next=$next rejected=$rejected hint=$hint', (c) => {
     const p = pr(c.match, c.next);
     if (c.state === 'replicate') {
       p.becomeReplicate();
@@ -195,7 +198,8 @@ describe('MemoryStorage', () => {
     expect(s.firstIndex()).toBe(4);
     expect(s.term(3)).toBe(2);
     expect(() => s.term(2)).toThrow(CompactedError);
-    expect(() => s.entries(3, 5, 100)).toThrow('log index 3 is compacted (first available index is 4)');
+    expect(() => s.entries(3, 5, 100)).toThrow(
+      'log index 3 is compacted (first available index is 4)');
     expect(() => s.term(6)).toThrow(UnavailableError);
     expect(s.entries(4, 6, 1).map((e) => e.index)).toEqual([4]);
     s.append(ents([4], 5));
@@ -218,11 +222,16 @@ describe('config', () => {
   });
   it.each([
     { patch: { id: 0 }, message: 'invalid raft config: id=0: must be >= 1' },
-    { patch: { electionTicks: 1 }, message: 'invalid raft config: electionTicks=1: must be greater than heartbeatTicks (1)' },
-    { patch: { heartbeatTicks: 0 }, message: 'invalid raft config: heartbeatTicks=0: must be >= 1' },
-    { patch: { maxInflightMsgs: 0 }, message: 'invalid raft config: maxInflightMsgs=0: must be >= 1' },
-    { patch: { maxInflightBytes: 10 }, message: 'invalid raft config: maxInflightBytes=10: must be >= maxSizePerMsgBytes (1024)' },
-    { patch: { maxSizePerMsgBytes: 1.5 }, message: 'invalid raft config: maxSizePerMsgBytes=1.5: must be a safe integer' },
+    { patch: { electionTicks: 1 },
+      message: 'invalid raft config: electionTicks=1: must be greater than heartbeatTicks (1)' },
+    { patch: { heartbeatTicks: 0 },
+      message: 'invalid raft config: heartbeatTicks=0: must be >= 1' },
+    { patch: { maxInflightMsgs: 0 },
+      message: 'invalid raft config: maxInflightMsgs=0: must be >= 1' },
+    { patch: { maxInflightBytes: 10 },
+      message: 'invalid raft config: maxInflightBytes=10: must be >= maxSizePerMsgBytes (1024)' },
+    { patch: { maxSizePerMsgBytes: 1.5 },
+      message: 'invalid raft config: maxSizePerMsgBytes=1.5: must be a safe integer' },
   ])('rejects $patch', ({ patch, message }) => {
     const c = { ...base(), ...patch };
     expect(() => validateConfig(c)).toThrow(ConfigError);
@@ -242,7 +251,8 @@ describe('config', () => {
 });
 
 describe('conf change codec and prng', () => {
-  it.each([ConfChangeType.AddNode, ConfChangeType.RemoveNode, ConfChangeType.AddLearner])('round-trips type %s', (type) => {
+  it.each([ConfChangeType.AddNode, ConfChangeType.RemoveNode, ConfChangeType.AddLearner])(
+    'round-trips type %s', (type) => {
     const cc = { type, nodeId: 2 ** 40 + 3, context: new Uint8Array([1, 2, 3]) };
     expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc);
   });

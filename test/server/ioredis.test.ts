@@ -14,7 +14,8 @@ beforeAll(async () => {
   running = await startMemoryServer({
     admin: async (args) => [Buffer.from('admin'), ...args.map((a) => Buffer.from(a))],
   });
-  redis = new Redis({ port: running.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  redis = new Redis(
+    { port: running.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
   await redis.connect();
 });
 afterAll(async () => {
@@ -31,7 +32,8 @@ describe('strings', () => {
     expect(await redis.set('s-missing', 'v', 'XX')).toBeNull();
     expect(await redis.set('s1', 'v3', 'GET')).toBe('v2');
     expect(await redis.get('nope')).toBeNull();
-    await expect(redis.set('s1', 'v', 'EX', 10)).rejects.toThrow('ERR SET EX/PX is not supported yet by HarmonyDB');
+    await expect(redis.set('s1', 'v', 'EX', 10)).rejects.toThrow(
+      'ERR SET EX/PX is not supported yet by HarmonyDB');
     await expect(redis.call('SET', 's1', 'v', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
   });
 
@@ -47,7 +49,8 @@ describe('strings', () => {
     expect(await redis.getset('gs', 'b')).toBe('a');
     expect(await redis.mset('m1', '1', 'm2', '2')).toBe('OK');
     expect(await redis.mget('m1', 'nope', 'm2')).toEqual(['1', null, '2']);
-    await expect(redis.call('MSET', 'a', '1', 'b')).rejects.toThrow("ERR wrong number of arguments for 'mset' command");
+    await expect(redis.call('MSET', 'a', '1', 'b')).rejects.toThrow(
+      "ERR wrong number of arguments for 'mset' command");
     expect(await redis.append('ap', 'hello')).toBe(5);
     expect(await redis.append('ap', ' world')).toBe(11);
     expect(await redis.strlen('ap')).toBe(11);
@@ -61,10 +64,12 @@ describe('strings', () => {
     expect(await redis.decrby('n', 20)).toBe(-10);
     await redis.set('txt', 'abc');
     await expect(redis.incr('txt')).rejects.toThrow('ERR value is not an integer or out of range');
-    await expect(redis.incrby('n', 'x' as unknown as number)).rejects.toThrow('ERR value is not an integer or out of range');
+    await expect(redis.incrby('n', 'x' as unknown as number)).rejects.toThrow(
+      'ERR value is not an integer or out of range');
     await redis.set('big', '9223372036854775807');
     await expect(redis.incr('big')).rejects.toThrow('ERR increment or decrement would overflow');
-    await expect(redis.decrby('n', '-9223372036854775808')).rejects.toThrow('ERR decrement would overflow');
+    await expect(redis.decrby('n', '-9223372036854775808')).rejects.toThrow(
+      'ERR decrement would overflow');
   });
 
   it('CAS swaps only on a match', async () => {
@@ -132,7 +137,8 @@ describe('keyspace', () => {
     expect(await redis.call('RANGE', '', '')).toEqual(['a', '1', 'b', '2', 'c', '3', 'd', '4']);
     expect(await redis.call('RANGE', '', '', 'LIMIT', '2')).toEqual(['a', '1', 'b', '2']);
     expect(await redis.call('RANGE', '', 'd', 'REV', 'LIMIT', '2')).toEqual(['c', '3', 'b', '2']);
-    await expect(redis.call('RANGE', 'a', 'b', 'LIMIT', '0')).rejects.toThrow('ERR LIMIT must be an integer between 1 and');
+    await expect(redis.call('RANGE', 'a', 'b', 'LIMIT', '0')).rejects.toThrow(
+      'ERR LIMIT must be an integer between 1 and');
     await expect(redis.call('RANGE', 'a', 'b', 'FOO')).rejects.toThrow('ERR syntax error');
   });
 });
@@ -197,8 +203,10 @@ describe('connection and introspection', () => {
     expect(await redis.client('GETNAME')).toBe('tester');
     expect(await redis.client('INFO')).toContain(`id=${id} `);
     expect(await redis.client('LIST')).toContain('name=tester');
-    await expect(redis.client('SETNAME', 'a b')).rejects.toThrow('ERR Client names cannot contain spaces');
-    await expect(redis.call('CLIENT', 'FOO')).rejects.toThrow("ERR unknown subcommand 'FOO'. Try CLIENT HELP.");
+    await expect(redis.client('SETNAME', 'a b')).rejects.toThrow(
+      'ERR Client names cannot contain spaces');
+    await expect(redis.call('CLIENT', 'FOO')).rejects.toThrow(
+      "ERR unknown subcommand 'FOO'. Try CLIENT HELP.");
   });
 
   it('COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND DOCS', async () => {
@@ -225,8 +233,10 @@ describe('connection and introspection', () => {
   });
 
   it('wrong arity and unknown commands', async () => {
-    await expect(redis.call('GET')).rejects.toThrow("ERR wrong number of arguments for 'get' command");
-    await expect(redis.call('FOO', 'a')).rejects.toThrow("ERR unknown command 'FOO', with args beginning with: 'a' ");
+    await expect(redis.call('GET')).rejects.toThrow(
+      "ERR wrong number of arguments for 'get' command");
+    await expect(redis.call('FOO', 'a')).rejects.toThrow(
+      "ERR unknown command 'FOO', with args beginning with: 'a' ");
   });
 
   it('HARMONY dispatches to the admin handler', async () => {
@@ -247,7 +257,8 @@ describe('sentinel subset and followers', () => {
     expect(await redis.call('SENTINEL', 'get-master-addr-by-name', 'harmonydb'))
       .toEqual(['127.0.0.1', String(running.port)]);
     expect(await redis.call('SENTINEL', 'get-master-addr-by-name', 'other')).toBeNull();
-    await expect(redis.call('SENTINEL', 'sentinels', 'other')).rejects.toThrow('ERR No such master with that name');
+    await expect(redis.call('SENTINEL', 'sentinels', 'other')).rejects.toThrow(
+      'ERR No such master with that name');
   });
 
   it('a follower answers -MOVED with the leader and serves READONLY reads locally', async () => {
@@ -269,7 +280,8 @@ describe('sentinel subset and followers', () => {
     const replicas = await client.call('SENTINEL', 'replicas', 'harmonydb') as string[][];
     expect(replicas.map((r) => r[5])).toEqual([String(follower.port)]);
     follower.backend.setLeader('none');
-    await expect(client.call('READWRITE').then(() => client.set('k', 'v'))).rejects.toThrow(/^TRYAGAIN/);
+    await expect(
+      client.call('READWRITE').then(() => client.set('k', 'v'))).rejects.toThrow(/^TRYAGAIN/);
     client.disconnect();
     await follower.server.close();
   });

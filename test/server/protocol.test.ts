@@ -23,12 +23,17 @@ describe('redis protocol.tcl ports', () => {
   it.each([
     ['out of range multibulk length', '*3000000000\r\n', 'invalid multibulk length'],
     ['out of range multibulk length (1M limit)', '*20000000\r\n', 'invalid multibulk length'],
-    ['wrong multibulk payload header', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n', "expected '$', got 'f'"],
-    ['negative multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$-10\r\n', 'invalid bulk length'],
-    ['out of range multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n', 'invalid bulk length'],
-    ['non-number multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n', 'invalid bulk length'],
+    ['wrong multibulk payload header', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n',
+      "expected '$', got 'f'"],
+    ['negative multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$-10\r\n',
+      'invalid bulk length'],
+    ['out of range multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n',
+      'invalid bulk length'],
+    ['non-number multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n',
+      'invalid bulk length'],
     ['multi bulk request not followed by bulk arguments', '*1\r\nfoo\r\n', "expected '$', got 'f'"],
-    ['unbalanced number of quotes', 'set """test-key""" test-value\r\nping\r\n', 'unbalanced quotes in request'],
+    ['unbalanced number of quotes', 'set """test-key""" test-value\r\nping\r\n',
+      'unbalanced quotes in request'],
   ])('%s: error and close', async (_name, payload, wording) => {
     const { text, closed } = await rawExchange(running.port, payload);
     expect(text).toBe(`-ERR Protocol error: ${wording}\r\n`);
@@ -40,7 +45,8 @@ describe('redis protocol.tcl ports', () => {
     expect(text).toBe("-ERR wrong number of arguments for 'ping' command\r\n");
   });
 
-  it.each([['\x00'], ['*\x00'], ['$\x00']])('protocol desync %j: too big request closes', async (seq) => {
+  it.each([['\x00'], ['*\x00'], ['$\x00']])(
+    'protocol desync %j: too big request closes', async (seq) => {
     const payload = Buffer.concat([Buffer.from(seq, 'latin1'), Buffer.alloc(70 * 1024, 'A')]);
     const { text, closed } = await rawExchange(running.port, payload);
     expect(text).toMatch(/^-ERR Protocol error: too big (inline request|mbulk count string)\r\n$/);
@@ -48,7 +54,8 @@ describe('redis protocol.tcl ports', () => {
   });
 
   it('answers the commands before a protocol error, then the error', async () => {
-    const { text, closed } = await rawExchange(running.port, resp('PING') + 'ECHO hi\r\n*1\r\nx\r\n');
+    const { text, closed } =
+      await rawExchange(running.port, resp('PING') + 'ECHO hi\r\n*1\r\nx\r\n');
     expect(text).toBe("+PONG\r\n$2\r\nhi\r\n-ERR Protocol error: expected '$', got 'x'\r\n");
     expect(closed).toBe(true);
   });
@@ -57,7 +64,8 @@ describe('redis protocol.tcl ports', () => {
 describe('raw replies', () => {
   it('inline commands as typed in telnet, including DELETE', async () => {
     const { text } = await rawExchange(running.port,
-      'SET greeting "hello world"\r\nGET greeting\r\nDELETE greeting\r\nGET greeting\r\n', { minBytes: 27 });
+      'SET greeting "hello world"\r\nGET greeting\r\nDELETE greeting\r\nGET greeting\r\n',
+        { minBytes: 27 });
     expect(text).toBe('+OK\r\n$11\r\nhello world\r\n:1\r\n$-1\r\n');
   });
 
@@ -73,7 +81,8 @@ describe('raw replies', () => {
   });
 
   it('QUIT answers OK and closes; later commands are not run', async () => {
-    const { text, closed } = await rawExchange(running.port, resp('QUIT') + resp('SET', 'after-quit', '1'));
+    const { text, closed } =
+      await rawExchange(running.port, resp('QUIT') + resp('SET', 'after-quit', '1'));
     expect(text).toBe('+OK\r\n');
     expect(closed).toBe(true);
     expect(running.backend.store.get(Buffer.from('after-quit'))).toBeUndefined();

@@ -5,7 +5,8 @@
 // the bytes arrive.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RespDecoder, RespProtocolError, type RespDecoderLimits } from '../../src/server/respDecoder.js';
+import { RespDecoder, RespProtocolError,
+  type RespDecoderLimits } from '../../src/server/respDecoder.js';
 
 interface Outcome {
   commands: string[][];
@@ -36,8 +37,8 @@ function decodeChunks(chunks: Uint8Array[], limits: Partial<RespDecoderLimits> =
 const decode = (text: string, limits: Partial<RespDecoderLimits> = {}): Outcome =>
   decodeChunks([Buffer.from(text, 'latin1')], limits);
 
-const resp = (...args: string[]): string =>
-  `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`;
+const resp = (...args: string[]): string => `*${args.length}\r\n` +
+  args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('');
 
 describe('valid requests', () => {
   it.each<[string, string, string[][]]>([
@@ -57,7 +58,8 @@ describe('valid requests', () => {
     ['empty quoted argument', 'SET k ""\r\n', [['SET', 'k', '']]],
     ['bad hex escape is literal x', 'ECHO "\\xZZ"\r\n', [['ECHO', 'xZZ']]],
     ['NUL ends an inline line', 'ECHO a\0 b\r\n', [['ECHO', 'a']]],
-    ['mixed inline and RESP', 'PING\r\n' + resp('ECHO', 'x') + 'ECHO y\n', [['PING'], ['ECHO', 'x'], ['ECHO', 'y']]],
+    ['mixed inline and RESP', 'PING\r\n' + resp('ECHO', 'x') + 'ECHO y\n',
+      [['PING'], ['ECHO', 'x'], ['ECHO', 'y']]],
   ])('%s', (_name, text, commands) => {
     expect(decode(text)).toEqual({ commands });
   });
@@ -67,27 +69,45 @@ describe('valid requests', () => {
 // them over a socket too).
 describe('protocol errors (Redis wording)', () => {
   it.each<[string, string, string, Partial<RespDecoderLimits>?]>([
-    ['out of range multibulk length', '*20000000\r\n', 'ERR Protocol error: invalid multibulk length'],
-    ['out of range multibulk length (3e9)', '*3000000000\r\n', 'ERR Protocol error: invalid multibulk length'],
+    ['out of range multibulk length', '*20000000\r\n',
+      'ERR Protocol error: invalid multibulk length'],
+    ['out of range multibulk length (3e9)', '*3000000000\r\n',
+      'ERR Protocol error: invalid multibulk length'],
     ['non-number multibulk length', '*x\r\n', 'ERR Protocol error: invalid multibulk length'],
-    ['wrong multibulk payload header', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n', "ERR Protocol error: expected '$', got 'f'"],
-    ['negative multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$-10\r\n', 'ERR Protocol error: invalid bulk length'],
-    ['out of range multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n', 'ERR Protocol error: invalid bulk length'],
-    ['non-number multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n', 'ERR Protocol error: invalid bulk length'],
-    ['multi bulk request not followed by bulk arguments', '*1\r\nfoo\r\n', "ERR Protocol error: expected '$', got 'f'"],
-    ['unbalanced number of quotes', 'set """test-key""" test-value\r\nping\r\n', 'ERR Protocol error: unbalanced quotes in request'],
-    ['unterminated double quote', 'SET "abc\r\n', 'ERR Protocol error: unbalanced quotes in request'],
-    ['unterminated single quote', "SET 'abc\r\n", 'ERR Protocol error: unbalanced quotes in request'],
-    ['closing quote followed by a letter', 'SET "a"b\r\n', 'ERR Protocol error: unbalanced quotes in request'],
+    ['wrong multibulk payload header', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n',
+      "ERR Protocol error: expected '$', got 'f'"],
+    ['negative multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$-10\r\n',
+      'ERR Protocol error: invalid bulk length'],
+    ['out of range multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n',
+      'ERR Protocol error: invalid bulk length'],
+    ['non-number multibulk payload length', '*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n',
+      'ERR Protocol error: invalid bulk length'],
+    ['multi bulk request not followed by bulk arguments', '*1\r\nfoo\r\n',
+      "ERR Protocol error: expected '$', got 'f'"],
+    ['unbalanced number of quotes', 'set """test-key""" test-value\r\nping\r\n',
+      'ERR Protocol error: unbalanced quotes in request'],
+    ['unterminated double quote', 'SET "abc\r\n',
+      'ERR Protocol error: unbalanced quotes in request'],
+    ['unterminated single quote', "SET 'abc\r\n",
+      'ERR Protocol error: unbalanced quotes in request'],
+    ['closing quote followed by a letter', 'SET "a"b\r\n',
+      'ERR Protocol error: unbalanced quotes in request'],
     ['too big inline request', 'A'.repeat(65537), 'ERR Protocol error: too big inline request'],
-    ['too big inline request with a late newline', 'A'.repeat(70000) + '\n', 'ERR Protocol error: too big inline request'],
-    ['too big mbulk count string', '*' + '1'.repeat(65537), 'ERR Protocol error: too big mbulk count string'],
-    ['too big bulk count string', '*1\r\n$' + '1'.repeat(65537), 'ERR Protocol error: too big bulk count string'],
-    ['bulk beyond a configured limit', resp('SET', 'k', 'abcdef'), 'ERR Protocol error: invalid bulk length', { bulkBytesMax: 5 }],
-    ['multibulk beyond a configured limit', resp('A', 'B', 'C'), 'ERR Protocol error: invalid multibulk length', { multibulkLengthMax: 2 }],
-    ['bulk length with plus sign', '*1\r\n$+3\r\nabc\r\n', 'ERR Protocol error: invalid bulk length'],
+    ['too big inline request with a late newline', 'A'.repeat(70000) + '\n',
+      'ERR Protocol error: too big inline request'],
+    ['too big mbulk count string', '*' + '1'.repeat(65537),
+      'ERR Protocol error: too big mbulk count string'],
+    ['too big bulk count string', '*1\r\n$' + '1'.repeat(65537),
+      'ERR Protocol error: too big bulk count string'],
+    ['bulk beyond a configured limit', resp('SET', 'k', 'abcdef'),
+      'ERR Protocol error: invalid bulk length', { bulkBytesMax: 5 }],
+    ['multibulk beyond a configured limit', resp('A', 'B', 'C'),
+      'ERR Protocol error: invalid multibulk length', { multibulkLengthMax: 2 }],
+    ['bulk length with plus sign', '*1\r\n$+3\r\nabc\r\n',
+      'ERR Protocol error: invalid bulk length'],
     ['empty bulk header line', '*1\r\n\r\n', "ERR Protocol error: expected '$', got ' '"],
-    ['request beyond commandBytesMax closes silently', resp('SET', 'k', 'x'.repeat(100)), '(closed)', { commandBytesMax: 128 }],
+    ['request beyond commandBytesMax closes silently', resp('SET', 'k', 'x'.repeat(100)),
+      '(closed)', { commandBytesMax: 128 }],
   ])('%s', (_name, text, error, limits) => {
     const outcome = decode(text, limits ?? {});
     expect(outcome.error).toBe(error);
@@ -124,7 +144,8 @@ function cut(bytes: Buffer, positions: number[]): Buffer[] {
 describe('any split of the stream gives the same outcome', () => {
   const stream = Buffer.from(
     resp('SET', 'key:1', 'v\r\n1') + 'PING\r\n' + resp('MSET', 'a', '', 'b', 'x'.repeat(300))
-    + '*0\r\n' + 'SET "q k" \'v\'\n' + resp('GET', 'key:1') + '\r\n' + resp('ECHO', 'z'.repeat(70000)),
+    + '*0\r\n' + 'SET "q k" \'v\'\n' + resp('GET', 'key:1') + '\r\n' + resp(
+      'ECHO', 'z'.repeat(70000)),
     'latin1',
   );
   const whole = decodeChunks([stream]);

@@ -25,7 +25,8 @@ function frame(rand: () => number): Buffer {
   const kind = int(6);
   if (kind <= 1) {
     const args = Array.from({ length: 1 + int(4) }, word);
-    return Buffer.from(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1');
+    return Buffer.from(
+      `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1');
   }
   if (kind === 2) return Buffer.from(`${word()} ${word()}\r\n`, 'latin1');
   if (kind === 3) {
@@ -44,11 +45,14 @@ function mutate(rand: () => number, buf: Buffer): Buffer {
   const at = Math.floor(rand() * copy.length);
   if (op === 0) copy[at] = Math.floor(rand() * 256);
   if (op === 1) return copy.subarray(0, at);
-  if (op === 2) return Buffer.concat([copy.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), copy.subarray(at)]);
+  if (op === 2)
+    return Buffer.concat(
+      [copy.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), copy.subarray(at)]);
   return copy;
 }
 
-const limits = { inlineBytesMax: 1024, bulkBytesMax: 4096, multibulkLengthMax: 64, commandBytesMax: 64 * 1024 };
+const limits =
+  { inlineBytesMax: 1024, bulkBytesMax: 4096, multibulkLengthMax: 64, commandBytesMax: 64 * 1024 };
 
 describe('decoder fuzz', () => {
   it('>= 100k frames: no crash, no hang, bounded buffers, Redis wordings only', () => {
@@ -90,7 +94,8 @@ describe('decoder fuzz', () => {
             commands++;
             expect(cmd.length).toBeGreaterThan(0);
           }
-          expect(decoder.partialBytes()).toBeLessThanOrEqual(limits.commandBytesMax + limits.inlineBytesMax);
+          expect(decoder.partialBytes()).toBeLessThanOrEqual(
+            limits.commandBytesMax + limits.inlineBytesMax);
         }
       }
     } catch (err) {
@@ -116,7 +121,8 @@ describe('server fuzz over a socket', () => {
       for (let i = 0; i < 30; i++) parts.push(mutate(rand, frame(rand)));
       const { text } = await rawExchange(running.port, Buffer.concat(parts), { quietMs: 30 });
       for (const line of text.split('\r\n')) {
-        if (line.startsWith('-') && line.includes('Protocol error')) expect(line.slice(1)).toMatch(allowed);
+        if (line.startsWith('-') && line.includes('Protocol error')) expect(
+          line.slice(1)).toMatch(allowed);
       }
     }
     const { text } = await rawExchange(running.port, 'PING\r\n');
@@ -134,7 +140,8 @@ describe('bounded pipelines', () => {
       payload += `ECHO m${i}\r\n`;
       expected += `$${`m${i}`.length}\r\nm${i}\r\n`;
     }
-    const { text } = await rawExchange(small.port, payload, { minBytes: expected.length, quietMs: 300 });
+    const { text } =
+      await rawExchange(small.port, payload, { minBytes: expected.length, quietMs: 300 });
     expect(text).toBe(expected);
     await small.server.close();
   });

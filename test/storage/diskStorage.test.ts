@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { EntryType, type Entry, type HardState } from '../../src/codec/types.js';
 import { CompactedError, UnavailableError } from '../../src/raft/index.js';
 import { DiskStorage, StorageCorruptionError, snapFileName } from '../../src/storage/index.js';
-import { NodeFileSystem, SimFileSystem, WalFailedError, type FileHandle } from '../../src/wal/index.js';
+import { NodeFileSystem, SimFileSystem, WalFailedError,
+  type FileHandle } from '../../src/wal/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -45,8 +46,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 describe('DiskStorage on a real disk', () => {
   test('RaftStorage reads and typed errors; reopen returns the same state', () => {
     const { storage, report } = DiskStorage.open(nodeFs, nodeDir, options);
-    expect(report).toMatchObject({ snapshotFile: null, entryCount: 0, firstIndex: 1, lastIndex: 0 });
-    expect(storage.initialState()).toEqual({ hardState: { term: 0, vote: 0, commit: 0 }, confState: cs });
+    expect(report).toMatchObject(
+      { snapshotFile: null, entryCount: 0, firstIndex: 1, lastIndex: 0 });
+    expect(storage.initialState()).toEqual(
+      { hardState: { term: 0, vote: 0, commit: 0 }, confState: cs });
     storage.save(hs(1, 5), ents(1, 10));
     storage.save(hs(2, 8), ents(9, 12, 2)); // conflict: 9.. replaced
     expect(storage.lastIndex()).toBe(12);
@@ -82,14 +85,16 @@ describe('DiskStorage on a real disk', () => {
     }
     expect(() => storage.compact(301)).toThrow(/compact\(301\) above the snapshot index 300/);
     expect(storage.walSegmentCount).toBeLessThan(segmentsBefore);
-    expect(readdirSync(join(nodeDir, 'snap')).sort()).toEqual([snapFileName(1, 200), snapFileName(1, 300)]);
+    expect(readdirSync(join(nodeDir, 'snap')).sort()).toEqual(
+      [snapFileName(1, 200), snapFileName(1, 300)]);
     storage.close();
     const { storage: again, report } = DiskStorage.open(nodeFs, nodeDir, options);
     expect(report.snapshotFile).toBe(join(nodeDir, 'snap', snapFileName(1, 300)));
     expect(new TextDecoder().decode(again.snapshot().data)).toBe('state at 300');
     expect(again.firstIndex()).toBe(301);
     expect(again.lastIndex()).toBe(400);
-    expect(again.entries(301, 401, Infinity).map((e) => e.index)).toEqual(ents(301, 400).map((e) => e.index));
+    expect(again.entries(301, 401, Infinity).map((e) => e.index)).toEqual(
+      ents(301, 400).map((e) => e.index));
     again.close();
   });
 
@@ -163,7 +168,8 @@ describe('DiskStorage on SimFileSystem: crash anywhere', () => {
       for (let life = 0; life < 4; life++) {
         const { storage, report } = DiskStorage.open(fs, '/data/node-1', options);
         const recoveredTerms = storage.lastIndex() >= storage.firstIndex()
-          ? storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Infinity).map((e) => e.term) : [];
+          ? storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Infinity).map(
+            (e) => e.term) : [];
         const ctx = `seed ${seed} life ${life}`;
         expect(storage.lastIndex(), ctx).toBeGreaterThanOrEqual(ackedLast);
         expect(storage.snapshot().metadata.index, ctx).toBeGreaterThanOrEqual(ackedSnapshot);
@@ -172,7 +178,8 @@ describe('DiskStorage on SimFileSystem: crash anywhere', () => {
         }
         expect(report.hardState.commit, ctx).toBeGreaterThanOrEqual(ackedCommit);
         ackedTerms = [];
-        for (let i = storage.firstIndex(); i <= storage.lastIndex(); i++) ackedTerms[i] = storage.term(i);
+        for (let i = storage.firstIndex(); i <= storage.lastIndex(); i++) ackedTerms[i] =
+          storage.term(i);
         ackedLast = storage.lastIndex();
         fs.syncsLeft = 1 + ((seed * 7 + life * 11) % 40);
         try {

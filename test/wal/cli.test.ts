@@ -55,13 +55,16 @@ function flipByte(offset: number): void {
   writeFileSync(segment(), bytes);
 }
 function dataEnd(): number {
-  const json = JSON.parse(cli('inspect', walDir, '--json').stdout) as { segments: Array<{ endOffset: number }> };
+  const json =
+    JSON.parse(cli('inspect', walDir, '--json').stdout) as {
+      segments: Array<{ endOffset: number }> };
   return json.segments[0]!.endOffset;
 }
 
 describe('harmonydb wal', () => {
   test('--help says what <dir> may be', () => {
-    const out = execFileSync('node', [join(root, 'bin', 'harmonydb'), 'wal', '--help'], { encoding: 'utf8' });
+    const out =
+      execFileSync('node', [join(root, 'bin', 'harmonydb'), 'wal', '--help'], { encoding: 'utf8' });
     expect(out).toContain('harmonydb wal inspect <dir> [--json]');
     expect(out).toContain('or a node directory\n(data/node-<id>) that contains wal/');
   });
@@ -90,7 +93,8 @@ describe('harmonydb wal', () => {
     flipByte(end - 2); // the last record
     const inspected = cli('inspect', walDir);
     expect(inspected.code).toBe(3);
-    expect(inspected.stdout).toMatch(new RegExp(`TORN TAIL: ${segment()} offset \\d+: CRC mismatch`));
+    expect(inspected.stdout).toMatch(
+      new RegExp(`TORN TAIL: ${segment()} offset \\d+: CRC mismatch`));
     const repaired = cli('repair', walDir);
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toMatch(/zeroed-torn-tail: .* offset \d+, \d+ bytes/);
@@ -98,17 +102,24 @@ describe('harmonydb wal', () => {
     expect(cli('inspect', walDir).code).toBe(0);
   });
 
-  test('inspect on corruption: exit 4 naming file and offset; repair refuses without --force', () => {
-    const json = JSON.parse(cli('inspect', walDir, '--json').stdout) as { segments: Array<{ endOffset: number }> };
+  test('inspect on corruption: exit 4 naming file and offset; repair refuses without ' +
+    '--force', () => {
+    const json =
+      JSON.parse(cli('inspect', walDir, '--json').stdout) as {
+        segments: Array<{ endOffset: number }> };
     expect(json.segments[0]!.endOffset).toBeGreaterThan(300);
     flipByte(120); // a record in the middle
     const inspected = cli('inspect', walDir);
     expect(inspected.code).toBe(4);
     expect(inspected.stdout).toMatch(new RegExp(
-      `CORRUPT: ${segment()} offset \\d+: CRC mismatch \\(a valid record follows at offset \\d+\\) ` +
+      `CORRUPT: ${segment()} offset \\d+: CRC mismatch \\(a valid record follows at ` +
+        `offset \\d+\\) ` +
       '\\(stored CRC 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\) \\[bad-record-before-valid\\]'));
-    expect(inspected.stdout).toContain("status: CORRUPT (the node refuses to start; 'harmonydb wal repair --force");
-    const asJson = JSON.parse(cli('inspect', walDir, '--json').stdout) as { status: string; problems: unknown[] };
+    expect(inspected.stdout).toContain(
+      "status: CORRUPT (the node refuses to start; 'harmonydb wal repair --force");
+    const asJson =
+      JSON.parse(cli('inspect', walDir, '--json').stdout) as {
+        status: string; problems: unknown[] };
     expect(asJson.status).toBe('corrupt');
     expect(asJson.problems).toHaveLength(1);
     const refused = cli('repair', walDir);
@@ -124,13 +135,17 @@ describe('harmonydb wal', () => {
     }).problems[0]!;
     const repaired = cli('repair', walDir, '--force', '--json');
     expect(repaired.code).toBe(0);
-    const out = JSON.parse(repaired.stdout) as { status: string; actions: Array<{ kind: string; brokenFile: string }> };
+    const out =
+      JSON.parse(repaired.stdout) as {
+        status: string; actions: Array<{ kind: string; brokenFile: string }> };
     expect(out.status).toBe('clean');
-    expect(out.actions[0]).toMatchObject({ kind: 'cut-corruption', brokenFile: `${segment()}.broken` });
+    expect(out.actions[0]).toMatchObject(
+      { kind: 'cut-corruption', brokenFile: `${segment()}.broken` });
     const broken = readFileSync(`${segment()}.broken`);
     const flipped = Buffer.from(before);
     flipped[120]! ^= 0x40;
-    expect(broken.equals(flipped.subarray(problem.offset, problem.offset + broken.length))).toBe(true);
+    expect(broken.equals(
+      flipped.subarray(problem.offset, problem.offset + broken.length))).toBe(true);
     const { wal, recovered } = Wal.open(nodeFs, walDir, options);
     expect(indexes(recovered.entries)).toEqual(indexes(entries(1, recovered.entries.length)));
     expect(recovered.entries.length).toBeLessThan(30);

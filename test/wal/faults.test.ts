@@ -26,7 +26,8 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 describe('fail-stop on a real disk (FaultyFileSystem)', () => {
-  test('an fsync error fail-stops: no later append succeeds; reopen recovers the acknowledged', () => {
+  test('an fsync error fail-stops: no later append succeeds; reopen recovers the ' +
+    'acknowledged', () => {
     const fs = new FaultyFileSystem(nodeFs);
     const { wal } = Wal.open(fs, dir, smallSegments);
     wal.save(hardState(1, 1), entries(1, 5));
@@ -40,7 +41,9 @@ describe('fail-stop on a real disk (FaultyFileSystem)', () => {
       () => wal.releaseTo(0),
     ]) {
       expect(call).toThrow(WalFailedError);
-      expect(call).toThrow(/is unusable after an earlier failure \(EIO: fdatasync .*\)\. The node must restart: fsync is never retried/);
+      expect(call).toThrow(
+        new RegExp('is unusable after an earlier failure \\(EIO: fdatasync .*\\)\\. ' +
+          'The node must restart: fsync is never retried'));
     }
     wal.close();
     const { recovered, wal: again } = Wal.open(nodeFs, dir, smallSegments);
@@ -48,7 +51,8 @@ describe('fail-stop on a real disk (FaultyFileSystem)', () => {
     again.close();
   });
 
-  test.each(['EIO', 'ENOSPC'] as const)('a %s write error is a WalWriteError, then fail-stop', (code) => {
+  test.each(['EIO', 'ENOSPC'] as const)(
+    'a %s write error is a WalWriteError, then fail-stop', (code) => {
     const fs = new FaultyFileSystem(nodeFs);
     const { wal } = Wal.open(fs, dir, smallSegments);
     wal.save(hardState(1, 1), entries(1, 5));
@@ -65,7 +69,8 @@ describe('fail-stop on a real disk (FaultyFileSystem)', () => {
     expect(error.code).toBe(code);
     expect(error.offset).toBe(offset);
     expect(error.file).toBe(wal.segmentFiles()[0]);
-    expect(error.message).toContain(`failed with ${code}: the batch is not durable and the WAL is now unusable`);
+    expect(error.message).toContain(
+      `failed with ${code}: the batch is not durable and the WAL is now unusable`);
     expect(() => wal.save(null, [entry(6)])).toThrow(WalFailedError);
     wal.close();
     // Half a batch reached the disk: recovery keeps its whole records (never acknowledged,
@@ -183,7 +188,8 @@ describe('SimFileSystem', () => {
     expect(() => wal.save(null, [entry(4)])).toThrow(WalFailedError);
   });
 
-  test('the real Wal, crashed at random points over 200 seeds, keeps every acknowledged save', () => {
+  test('the real Wal, crashed at random points over 200 seeds, keeps every acknowledged ' +
+    'save', () => {
     const modes: CrashMode[] = ['lose', 'torn', 'garbage', 'random'];
     for (let seed = 1; seed <= 200; seed++) {
       const fs = new PowerLossFileSystem(seed);

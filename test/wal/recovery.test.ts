@@ -20,7 +20,8 @@ import {
   analyzeWal, crc32, segmentName,
 } from '../../src/wal/index.js';
 import { writeRecord } from '../../src/wal/record.js';
-import { entries, entry, hardState, indexes, nodeFs, smallSegments, tempDir, writeWal } from './helpers.js';
+import { entries, entry, hardState, indexes, nodeFs, smallSegments, tempDir,
+  writeWal } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -121,10 +122,12 @@ describe('recovery decision table', () => {
     const last = kept[kept.length - 1];
     const want = { entries: last?.entries ?? [], hardState: last?.hardState ?? hardState(0, 0, 0) };
     const got = { entries: indexes(recovered.entries), hardState: recovered.hardState };
-    if (JSON.stringify(got) !== JSON.stringify(want)) expect({ cut, ...got }).toEqual({ cut, ...want });
+    if (JSON.stringify(got) !== JSON.stringify(want)) expect({ cut, ...got }).toEqual(
+      { cut, ...want });
     const torn = model.some((r) => r.offset < cut && !intact(r) && !allZero(bytes, r.offset, cut));
     expect(recovered.report.outcome).toBe(torn ? 'torn-tail-truncated' : 'clean');
-    if (torn) expect(recovered.report.truncated).toMatchObject({ file, offset: last?.end ?? SEGMENT_HEADER_BYTES });
+    if (torn) expect(recovered.report.truncated).toMatchObject(
+      { file, offset: last?.end ?? SEGMENT_HEADER_BYTES });
     wal.close();
   }
 
@@ -146,7 +149,8 @@ describe('recovery decision table', () => {
     }
   });
 
-  test(`row ${RecoveryRow.TornTail}: the file itself cut short (every record boundary, +-1, every 5th byte)`, () => {
+  test(`row ${RecoveryRow.TornTail}: the file itself cut short (every record boundary, +-1, ` +
+    `every 5th byte)`, () => {
     const { file, bytes, model } = writeModel();
     const fullEnd = model[model.length - 1]!.end;
     const cuts = new Set<number>();
@@ -159,7 +163,8 @@ describe('recovery decision table', () => {
     }
   });
 
-  test('cut inside the segment header is corruption (headers are written whole, via rename)', () => {
+  test('cut inside the segment header is corruption (headers are written whole, via ' +
+    'rename)', () => {
     const { file, bytes } = writeModel();
     for (let cut = 0; cut < SEGMENT_HEADER_BYTES; cut++) {
       writeFileSync(file, bytes.subarray(0, cut));
@@ -167,13 +172,15 @@ describe('recovery decision table', () => {
     }
   });
 
-  test(`rows ${RecoveryRow.BadRecordBeforeValid} / ${RecoveryRow.TornTail}: one bit flipped in each record in turn`, () => {
+  test(`rows ${RecoveryRow.BadRecordBeforeValid} / ${RecoveryRow.TornTail}: one bit flipped in ` +
+    `each record in turn`, () => {
     const { file, bytes, model } = writeModel();
     const fields = [0, 1, 4, 6, 8, 9, 12]; // length, crc, type, payload
     for (let i = 0; i < model.length; i++) {
       const record = model[i]!;
       const flipped = bytes.slice();
-      const at = record.offset + Math.min(fields[i % fields.length]!, record.end - record.offset - 1);
+      const at =
+        record.offset + Math.min(fields[i % fields.length]!, record.end - record.offset - 1);
       flipped[at]! ^= 1 << (i % 8);
       writeFileSync(file, flipped);
       if (i < model.length - 1) {
@@ -199,18 +206,21 @@ describe('recovery decision table', () => {
     }
   });
 
-  test(`row ${RecoveryRow.BadRecordBeforeValid}: a zeroed region with valid records after it`, () => {
+  test(`row ${RecoveryRow.BadRecordBeforeValid}: a zeroed region with valid records after ` +
+    `it`, () => {
     const { file, bytes, model } = writeModel();
     for (const [from, to] of [[5, 8], [10, 11], [3, 20]] as const) {
       const zeroed = bytes.slice();
       zeroed.fill(0, model[from]!.offset, model[to]!.offset);
       writeFileSync(file, zeroed);
       const error = expectCorrupt(RecoveryRow.BadRecordBeforeValid, file, model[from]!.offset);
-      expect(error.reason).toMatch(/zero length followed by non-zero bytes \(a valid record follows at offset \d+\)/);
+      expect(error.reason).toMatch(
+        /zero length followed by non-zero bytes \(a valid record follows at offset \d+\)/);
     }
   });
 
-  test(`row ${RecoveryRow.TornTail}: zeros then garbage with nothing valid after is a torn tail`, () => {
+  test(`row ${RecoveryRow.TornTail}: zeros then garbage with nothing valid after is a torn ` +
+    `tail`, () => {
     const { file, bytes, model } = writeModel();
     const end = model[model.length - 1]!.end;
     const torn = bytes.slice();
@@ -219,7 +229,8 @@ describe('recovery decision table', () => {
     writeFileSync(file, torn);
     const { wal, recovered } = Wal.open(nodeFs, dir, oneSegment);
     expect(recovered.report.truncated).toEqual({
-      file, offset: model[model.length - 3]!.offset, droppedBytes: end + 40 - model[model.length - 3]!.offset,
+      file, offset: model[model.length - 3]!.offset,
+        droppedBytes: end + 40 - model[model.length - 3]!.offset,
     });
     wal.close();
     // The garbage was zeroed: a second open is clean.
@@ -231,7 +242,8 @@ describe('recovery decision table', () => {
   describe('several segments', () => {
     function writeSegments(): string[] {
       const batches = [];
-      for (let i = 1; i <= 400; i += 10) batches.push({ hs: hardState(1, i), ents: entries(i, i + 9, 1, 100) });
+      for (let i = 1; i <= 400; i += 10) batches.push(
+        { hs: hardState(1, i), ents: entries(i, i + 9, 1, 100) });
       writeWal(nodeFs, dir, batches, smallSegments);
       const names = readdirSync(dir).sort();
       expect(names.length).toBeGreaterThanOrEqual(3);
@@ -248,7 +260,8 @@ describe('recovery decision table', () => {
       throw new Error('expected WalCorruptionError');
     }
 
-    test(`row ${RecoveryRow.BadRecordInEarlierSegment}: a bad LAST record of an earlier segment`, () => {
+    test(`row ${RecoveryRow.BadRecordInEarlierSegment}: a bad LAST record of an earlier ` +
+      `segment`, () => {
       const files = writeSegments();
       const analysis = analyzeWal(nodeFs, dir, { recordBytesMax: 1 << 20 });
       const first = analysis.segments[0]!;
@@ -259,10 +272,12 @@ describe('recovery decision table', () => {
       expect(error.row).toBe(RecoveryRow.BadRecordInEarlierSegment);
       expect(error.file).toBe(files[0]);
       expect(error.storedCrc).not.toBe(error.computedCrc);
-      expect(error.message).toMatch(/CRC mismatch \(stored CRC 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)/);
+      expect(error.message).toMatch(
+        /CRC mismatch \(stored CRC 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)/);
     });
 
-    test(`row ${RecoveryRow.BadRecordInEarlierSegment}: garbage after the data of an earlier segment`, () => {
+    test(`row ${RecoveryRow.BadRecordInEarlierSegment}: garbage after the data of an earlier ` +
+      `segment`, () => {
       const files = writeSegments();
       const bytes = new Uint8Array(readFileSync(files[0]!));
       bytes[bytes.length - 10] = 7;
@@ -315,7 +330,8 @@ describe('recovery decision table', () => {
     });
   });
 
-  test(`row ${RecoveryRow.UndecodablePayload}: a valid CRC over a payload that does not decode`, () => {
+  test(`row ${RecoveryRow.UndecodablePayload}: a valid CRC over a payload that does not ` +
+    `decode`, () => {
     writeWal(nodeFs, dir, [{ hs: hardState(1, 1), ents: entries(1, 3) }], oneSegment);
     const file = join(dir, segmentName(1, 1));
     const endOffset = analyzeWal(nodeFs, dir, { recordBytesMax: 8192 }).segments[0]!.endOffset;
@@ -324,7 +340,8 @@ describe('recovery decision table', () => {
     expect(error.reason).toMatch(/^record with a valid CRC does not decode: codec: /);
   });
 
-  test(`row ${RecoveryRow.MissingEntries}: entries that resume after a gap with no snapshot`, () => {
+  test(`row ${RecoveryRow.MissingEntries}: entries that resume after a gap with no ` +
+    `snapshot`, () => {
     writeWal(nodeFs, dir, [{ hs: hardState(1, 1), ents: entries(1, 3) }], oneSegment);
     const file = join(dir, segmentName(1, 1));
     const endOffset = analyzeWal(nodeFs, dir, { recordBytesMax: 8192 }).segments[0]!.endOffset;

@@ -114,12 +114,14 @@ describe('Wal', () => {
     wal.save(hardState(1, 300), entries(301, 305));
     wal.close();
     const { recovered } = Wal.open(nodeFs, dir, smallSegments);
-    expect(recovered.snapshot).toEqual({ index: 150, term: 1, confState: { voters: [1, 2, 3], learners: [] } });
+    expect(recovered.snapshot).toEqual(
+      { index: 150, term: 1, confState: { voters: [1, 2, 3], learners: [] } });
     expect(indexes(recovered.entries)).toEqual(indexes(entries(151, 305)));
     expect(recovered.hardState).toEqual(hardState(1, 300));
   });
 
-  test('release after rotation right after a snapshot keeps the marker (repeated in the new segment)', () => {
+  test('release after rotation right after a snapshot keeps the marker (repeated in the new ' +
+    'segment)', () => {
     const { wal } = Wal.open(nodeFs, dir, smallSegments);
     for (let i = 1; i <= 200; i += 10) wal.save(hardState(1, i + 9), entries(i, i + 9, 1, 100));
     wal.saveSnapshot({ index: 200, term: 1, confState: { voters: [1], learners: [] } });
@@ -181,7 +183,8 @@ describe('Wal', () => {
     [{ segmentSizeBytesMax: 10_000 }, /segmentSizeBytesMax must be a multiple of 4096.*got 10000/],
     [{ segmentSizeBytesMax: 4096 }, /at least 8192, got 4096/],
     [{ segmentSizeBytesMax: 8192, recordBytesMax: 8192 }, /recordBytesMax must be .*got 8192/],
-    [{ segmentPreallocateBytes: 5000 }, /segmentPreallocateBytes must be a multiple of 4096.*got 5000/],
+    [{ segmentPreallocateBytes: 5000 },
+      /segmentPreallocateBytes must be a multiple of 4096.*got 5000/],
     [{ segmentSizeBytesMax: 8192, segmentPreallocateBytes: 16_384 },
       /segmentPreallocateBytes .* to segmentSizeBytesMax \(8192\), got 16384/],
   ])('options %j are rejected', (options, message) => {
@@ -190,7 +193,8 @@ describe('Wal', () => {
   });
 
   test('a segment starts at segmentPreallocateBytes and doubles, up to the rotation size', () => {
-    const options = { segmentSizeBytesMax: 8 * 4096, segmentPreallocateBytes: 4096, recordBytesMax: 4096 };
+    const options =
+      { segmentSizeBytesMax: 8 * 4096, segmentPreallocateBytes: 4096, recordBytesMax: 4096 };
     const { wal } = Wal.open(nodeFs, dir, options);
     const first = wal.segmentFiles()[0]!;
     expect(statSync(first).size).toBe(4096);
