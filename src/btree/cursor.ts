@@ -5,13 +5,14 @@
  * level, bounded by DEPTH_MAX; nothing here recurses.
  */
 import { assert } from '../codec/assert.js';
+import { childIndex, compareKeyWithCell, lowerBound, readCellKey } from './keys.js';
 import { readOverflow } from './overflow.js';
 import {
   CELL_HEADER_BYTES,
   cellAt,
-  childIndex,
   isInlineValue,
-  lowerBound,
+  KEY_OVERFLOW_FLAG,
+  keyStoredBytes,
   PAGE_SIZE_BYTES,
   pageCount,
   PageType,
@@ -59,15 +60,18 @@ export function copyOut(a: Uint8Array, from: number, n: number): Uint8Array {
 
 /** Copy the value of the leaf cell at absolute offset `cell`. */
 export function cellValue(a: Uint8Array, cell: number): Uint8Array {
-  const keyBytes = u16(a, cell);
+  const keyStored = keyStoredBytes(u16(a, cell));
   const valueBytes = u32(a, cell + 2);
-  const at = cell + CELL_HEADER_BYTES + keyBytes;
-  if (isInlineValue(keyBytes, valueBytes)) return copyOut(a, at, valueBytes);
+  const at = cell + CELL_HEADER_BYTES + keyStored;
+  if (isInlineValue(keyStored, valueBytes)) return copyOut(a, at, valueBytes);
   return readOverflow(a, u32(a, at), valueBytes);
 }
 
+/** Copy the key of the leaf or branch cell at absolute offset `cell` (whole, chain included). */
 export function cellKeyCopy(a: Uint8Array, cell: number): Uint8Array {
-  return copyOut(a, cell + CELL_HEADER_BYTES, u16(a, cell));
+  const field = u16(a, cell);
+  if (field < KEY_OVERFLOW_FLAG) return copyOut(a, cell + CELL_HEADER_BYTES, field);
+  return readCellKey(a, cell, a);
 }
 
 /** Absolute offset of the leaf cell holding `key`, or -1. */
@@ -187,14 +191,7 @@ export class Cursor {
 
   /** Compare the current key with `key` (negative when the current key sorts first). */
   compareKey(key: Uint8Array): number {
-    const cell = this.cell();
-    const n = u16(this.a, cell);
-    let c = 0;
-    const a = this.a;
-    const at = cell + CELL_HEADER_BYTES;
-    const m = n < key.length ? n : key.length;
-    for (let i = 0; i < m && c === 0; i++) c = a[at + i]! - key[i]!;
-    return c !== 0 ? c : n - key.length;
+    return -compareKeyWithCell(key, this.a, this.cell());
   }
 }
 

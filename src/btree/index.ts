@@ -30,5 +30,6 @@ export {
   TreeFullError,
   ValueTooLargeError,
 } from './errors.js';
-export { KEY_BYTES_LIMIT, PAGE_SIZE_BYTES } from './page.js';
+export { KEY_BYTES_LIMIT } from './keys.js';
+export { KEY_INLINE_BYTES_MAX, PAGE_SIZE_BYTES } from './page.js';
 export { READER_SLOTS_MAX } from './header.js';

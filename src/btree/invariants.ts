@@ -7,13 +7,18 @@
  * - parent/child ranges: child i's keys lie in [separator_i, separator_{i+1});
  * - fill: branch slot 0 has an empty key, branches have >= 2 children, leaves are not empty,
  *   all leaves at one depth;
- * - no page reachable twice (tree pages and overflow pages together);
- * - overflow chains: overflow pages only, bytes add up to the value length, no extra pages;
+ * - no page reachable twice (tree pages and overflow pages together): every chain, of a value
+ *   or of a long key (leaf or separator), has exactly one owner;
+ * - keys in canonical form: whole in the cell up to KEY_INLINE_BYTES_MAX, else exactly that
+ *   prefix plus a chain, and no longer than KEY_BYTES_LIMIT;
+ * - overflow chains: overflow pages only, bytes add up to the length the cell names, no extra
+ *   pages;
  * - the key count equals the meta's.
  * Returns the set of reachable pages (the writer checks it against its free list).
  */
 import { assert } from '../codec/assert.js';
 import { DEPTH_MAX } from './cursor.js';
+import { cellKeyChain, compareKeyWithCell, KEY_BYTES_LIMIT, readCellKey } from './keys.js';
 import { overflowPagesFor } from './overflow.js';
 import {
   CELL_HEADER_BYTES,
@@ -21,8 +26,12 @@ import {
   cellBytes,
   cellStart,
   checkPage,
+  compareBytes,
   garbageBytes,
   isInlineValue,
+  KEY_INLINE_BYTES_MAX,
+  KEY_OVERFLOW_FLAG,
+  keyStoredBytes,
   PAGE_HEADER_BYTES,
   PAGE_SIZE_BYTES,
   pageCount,
@@ -47,14 +56,13 @@ export interface TreeShape {
   height: number;
 }
 
-function compare(x: Uint8Array, y: Uint8Array): number {
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
-}
+const compare = compareBytes;
 
+/** The whole key of a cell (a view for inline keys, a copy for keys with a chain). */
 function keyAt(a: Uint8Array, cell: number): Uint8Array {
-  return a.subarray(cell + CELL_HEADER_BYTES, cell + CELL_HEADER_BYTES + u16(a, cell));
+  const field = u16(a, cell);
+  const at = cell + CELL_HEADER_BYTES;
+  return field < KEY_OVERFLOW_FLAG ? a.subarray(at, at + field) : readCellKey(a, cell, a);
 }
 
 export function checkTree(
@@ -82,9 +90,15 @@ export function checkTree(
     const type = a[id * PAGE_SIZE_BYTES] as PageType;
     const base = checkPage(a, id, type === PageType.Branch ? PageType.Branch : PageType.Leaf);
     const cells = checkSlotted(a, base, id, type);
+    const keys: Uint8Array[] = [];
     for (let i = 0; i < cells.length; i++) {
+      checkKey(a, cells[i]!, id, pagesHighWater, reachable);
       const key = keyAt(a, cells[i]!);
-      if (i > 0) assert(compare(keyAt(a, cells[i - 1]!), key) < 0, `page ${id} keys ascend`);
+      keys.push(key);
+      if (i > 0) assert(compare(keys[i - 1]!, key) < 0, `page ${id} keys ascend`);
+      // The search comparison (prefix first, chain on a tie) agrees with whole keys.
+      assert(compareKeyWithCell(key, a, cells[i]!) === 0, `page ${id} key ${i} equals itself`);
+      if (i > 0) assert(compareKeyWithCell(keys[i - 1]!, a, cells[i]!) < 0, `page ${id} search`);
       if (type === PageType.Branch && i === 0) continue; // slot 0: the range comes from above
       if (frame.low) assert(compare(key, frame.low) >= 0, `page ${id} key >= parent's bound`);
       if (frame.high) assert(compare(key, frame.high) < 0, `page ${id} key < parent's bound`);
@@ -93,11 +107,11 @@ export function checkTree(
       assert(cells.length > 0, `leaf ${id} is not empty`);
       if (leafDepth < 0) leafDepth = frame.depth;
       assert(leafDepth === frame.depth, `leaf ${id} is at the same depth as every leaf`);
-      for (const cell of cells) {
-        const key = keyAt(a, cell);
+      for (let i = 0; i < cells.length; i++) {
+        const key = keys[i]!;
         if (lastKey) assert(compare(lastKey, key) < 0, `leaf ${id} keys follow the previous leaf`);
         lastKey = key;
-        checkValue(a, cell, id, pagesHighWater, reachable);
+        checkValue(a, cells[i]!, id, pagesHighWater, reachable);
         shape.keyCount++;
       }
       continue;
@@ -109,8 +123,8 @@ export function checkTree(
       stack.push({
         id: u32(a, cells[i]! + 2),
         depth: frame.depth + 1,
-        low: i === 0 ? frame.low : keyAt(a, cells[i]!).slice(),
-        high: i === cells.length - 1 ? frame.high : keyAt(a, cells[i + 1]!).slice(),
+        low: i === 0 ? frame.low : keys[i]!.slice(),
+        high: i === cells.length - 1 ? frame.high : keys[i + 1]!.slice(),
       });
     }
   }
@@ -144,6 +158,29 @@ function checkSlotted(a: Uint8Array, base: number, id: number, type: PageType): 
   return cells;
 }
 
+/** A cell's key is in canonical form, and its chain (if any) is sane and owned once. */
+function checkKey(
+  a: Uint8Array,
+  cell: number,
+  page: number,
+  pagesHighWater: number,
+  reachable: Set<number>,
+): void {
+  const field = u16(a, cell);
+  if (field < KEY_OVERFLOW_FLAG) {
+    assert(field <= KEY_INLINE_BYTES_MAX, `page ${page}: an inline key fits the inline limit`);
+    return;
+  }
+  assert(
+    (field & ~KEY_OVERFLOW_FLAG) === KEY_INLINE_BYTES_MAX,
+    `page ${page}: a long key keeps exactly KEY_INLINE_BYTES_MAX bytes inline`,
+  );
+  const [head, bytes] = cellKeyChain(a, cell)!;
+  const total = bytes + KEY_INLINE_BYTES_MAX;
+  assert(bytes > 0 && total <= KEY_BYTES_LIMIT, `page ${page}: a long key's length is sane`);
+  checkChain(a, head, bytes, `key chain of page ${page}`, pagesHighWater, reachable);
+}
+
 function checkValue(
   a: Uint8Array,
   cell: number,
@@ -151,22 +188,35 @@ function checkValue(
   pagesHighWater: number,
   reachable: Set<number>,
 ): void {
-  const keyBytes = u16(a, cell);
+  const keyStored = keyStoredBytes(u16(a, cell));
   const valueBytes = u32(a, cell + 2);
-  if (isInlineValue(keyBytes, valueBytes)) return;
-  let id = u32(a, cell + CELL_HEADER_BYTES + keyBytes);
+  if (isInlineValue(keyStored, valueBytes)) return;
+  const head = u32(a, cell + CELL_HEADER_BYTES + keyStored);
+  checkChain(a, head, valueBytes, `value chain of leaf ${leaf}`, pagesHighWater, reachable);
+}
+
+function checkChain(
+  a: Uint8Array,
+  head: number,
+  bytes: number,
+  what: string,
+  pagesHighWater: number,
+  reachable: Set<number>,
+): void {
+  let id = head;
   let total = 0;
   let pages = 0;
+  assert(id !== 0, `${what} has a head page`);
   while (id !== 0) {
-    assert(id > 0 && id < pagesHighWater, `overflow page ${id} (leaf ${leaf}) exists`);
-    assert(!reachable.has(id), `overflow page ${id} is reachable once`);
+    assert(id > 0 && id < pagesHighWater, `${what}: page ${id} exists`);
+    assert(!reachable.has(id), `${what}: page ${id} is reachable once`);
     reachable.add(id);
     const base = checkPage(a, id, PageType.Overflow);
-    assert(pageType(a, base) === PageType.Overflow, `page ${id} is an overflow page`);
+    assert(pageType(a, base) === PageType.Overflow, `${what}: page ${id} is an overflow page`);
     total += pageCount(a, base);
     pages++;
-    assert(pages <= overflowPagesFor(valueBytes), `overflow chain of leaf ${leaf} not too long`);
+    assert(pages <= overflowPagesFor(bytes), `${what} is not too long`);
     id = pageNext(a, base);
   }
-  assert(total === valueBytes, `overflow chain of leaf ${leaf} holds the value's bytes`);
+  assert(total === bytes, `${what} holds ${total} of ${bytes} bytes`);
 }

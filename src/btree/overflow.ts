@@ -1,13 +1,15 @@
 /**
- * Overflow chains: a value too large to sit inline in a leaf cell is stored in a singly linked
- * chain of overflow pages, each carrying up to OVERFLOW_PAYLOAD_BYTES. A chain is written once
- * and never modified: copy-on-write of a leaf shares the chain, and the chain is freed (as a
- * whole) only when the cell that names it is replaced or deleted.
+ * Overflow chains: a value too large to sit inline in a leaf cell, or the part of a long key
+ * beyond its inline prefix, is stored in a singly linked chain of overflow pages, each carrying
+ * up to OVERFLOW_PAYLOAD_BYTES. A chain is written once and never modified: copy-on-write of a
+ * page shares the chain, and the chain is freed (as a whole) only when the cell that owns it is
+ * dropped. Every walk is a loop bounded by the byte length the cell names.
  */
 import { assert } from '../codec/assert.js';
 import type { Arena } from './arena.js';
 import {
   checkPage,
+  compareSpan,
   initPage,
   OVERFLOW_PAYLOAD_BYTES,
   PAGE_HEADER_BYTES,
@@ -44,22 +46,61 @@ export function writeOverflow(arena: Arena, value: Uint8Array, allocate: () => n
 /** Copy a chain's bytes out; asserts its length matches the cell's value length. */
 export function readOverflow(a: Uint8Array, head: number, valueBytes: number): Uint8Array {
   const out = new Uint8Array(valueBytes);
-  let at = 0;
+  readOverflowInto(a, head, valueBytes, out, 0);
+  return out;
+}
+
+/** Copy a chain of `bytes` bytes into `out` at `at`. */
+export function readOverflowInto(
+  a: Uint8Array,
+  head: number,
+  bytes: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  let done = 0;
   let id = head;
-  const pagesMax = overflowPagesFor(valueBytes);
+  const pagesMax = overflowPagesFor(bytes);
   for (let n = 0; id !== 0; n++) {
-    if (!(n < pagesMax)) assert(false, `overflow chain at ${head} is longer than its value`);
+    if (!(n < pagesMax)) assert(false, `overflow chain at ${head} is longer than its bytes`);
     const base = checkPage(a, id, PageType.Overflow);
-    const bytes = pageCount(a, base);
-    if (!(at + bytes <= valueBytes)) assert(false, `overflow chain at ${head} overruns its value`);
-    out.set(a.subarray(base + PAGE_HEADER_BYTES, base + PAGE_HEADER_BYTES + bytes), at);
-    at += bytes;
+    const count = pageCount(a, base);
+    if (!(done + count <= bytes)) assert(false, `overflow chain at ${head} overruns its bytes`);
+    out.set(a.subarray(base + PAGE_HEADER_BYTES, base + PAGE_HEADER_BYTES + count), at + done);
+    done += count;
     id = pageNext(a, base);
   }
-  if (!(at === valueBytes)) {
-    assert(false, `overflow chain at ${head} holds ${at} of ${valueBytes} bytes`);
+  if (!(done === bytes)) assert(false, `overflow chain at ${head} holds ${done} of ${bytes} bytes`);
+}
+
+/**
+ * Compare `key[from..]` with the `bytes` bytes of a chain, page by page and without copying:
+ * negative when the key sorts first. Stops at the first difference.
+ */
+export function compareWithOverflow(
+  key: Uint8Array,
+  from: number,
+  a: Uint8Array,
+  head: number,
+  bytes: number,
+): number {
+  let at = from;
+  let id = head;
+  const pagesMax = overflowPagesFor(bytes);
+  for (let n = 0; id !== 0; n++) {
+    if (!(n < pagesMax)) assert(false, `overflow chain at ${head} is longer than its bytes`);
+    const base = checkPage(a, id, PageType.Overflow);
+    const count = pageCount(a, base);
+    const payload = base + PAGE_HEADER_BYTES;
+    const m = count < key.length - at ? count : key.length - at;
+    const c = compareSpan(key, at, a, payload, m);
+    if (c !== 0) return c;
+    if (m < count) return -1; // the key ends inside the chain: it is a prefix, so it is smaller
+    at += count;
+    id = pageNext(a, base);
   }
-  return out;
+  if (!(at - from === bytes)) assert(false, `overflow chain at ${head} holds ${bytes} bytes`);
+  return key.length - at;
 }
 
 /** Page ids of a chain, head first (bounded by the value length). */

@@ -15,13 +15,19 @@
  * Slotted pages (leaf, branch): a slot array of u16 cell offsets follows the header, in key
  * order; cells grow down from the end of the page. Both cell kinds share one shape so the key
  * compare code is shared:
- *   leaf cell:   u16 keyLength | u32 valueLength | key | value inline, or u32 overflow head page
- *   branch cell: u16 keyLength | u32 child page  | key
- * A value is inline iff LEAF_CELL_HEADER_BYTES + key + value <= CELL_BYTES_MAX; otherwise it
+ *   leaf cell:   u16 keyField | u32 valueLength | stored key | value inline, or u32 value head
+ *   branch cell: u16 keyField | u32 child page  | stored key
+ * keyField: bits 0-14 the key bytes stored in the cell (`local`), bit 15 KEY_OVERFLOW_FLAG.
+ * A key of at most KEY_INLINE_BYTES_MAX bytes is stored whole (`local` = its length, flag clear:
+ * the format every key had before long keys). A longer key stores its first
+ * KEY_INLINE_BYTES_MAX bytes, then `u32 keyLength | u32 key head`: the rest of the key lives in
+ * an overflow chain (overflow.ts), owned by the cell like a value chain.
+ * A value is inline iff CELL_HEADER_BYTES + stored key + value <= CELL_BYTES_MAX; otherwise it
  * lives in a chain of overflow pages and the cell holds the chain's first page.
  * Branch slot 0 always has an empty key: child i holds keys in [key_i, key_{i+1}).
  * Multi-byte integers are little-endian, read byte by byte (cells are not aligned).
  */
+import { Buffer } from 'node:buffer';
 import { assert } from '../codec/assert.js';
 
 export const PAGE_SIZE_BYTES = 4096;
@@ -32,8 +38,13 @@ export const CELL_HEADER_BYTES = 6;
 export const OVERFLOW_POINTER_BYTES = 4;
 /** At most a quarter of a page per cell (+ slot): every page holds >= 4 cells, splits work. */
 export const CELL_BYTES_MAX = PAGE_USABLE_BYTES / 4 - SLOT_BYTES;
-/** The largest key any configuration may allow (leaves room for the overflow pointer). */
-export const KEY_BYTES_LIMIT = CELL_BYTES_MAX - CELL_HEADER_BYTES - OVERFLOW_POINTER_BYTES;
+/** Keys up to this many bytes sit whole in their cell; longer ones keep this many inline. */
+export const KEY_INLINE_BYTES_MAX = 512;
+export const KEY_OVERFLOW_FLAG = 0x8000;
+/** After the inline prefix of an overflowing key: u32 key length, u32 chain head. */
+export const KEY_OVERFLOW_FIELDS_BYTES = 8;
+/** The most key bytes a cell stores. */
+export const KEY_STORED_BYTES_MAX = KEY_INLINE_BYTES_MAX + KEY_OVERFLOW_FIELDS_BYTES;
 /** Pages whose used bytes fall below this after a delete are merged or rebalanced. */
 export const UNDERFULL_BYTES = PAGE_USABLE_BYTES / 4;
 export const OVERFLOW_PAYLOAD_BYTES = PAGE_USABLE_BYTES;
@@ -41,7 +52,12 @@ export const OVERFLOW_PAYLOAD_BYTES = PAGE_USABLE_BYTES;
 // Constants checked at load (TigerBeetle habit).
 assert((PAGE_SIZE_BYTES & (PAGE_SIZE_BYTES - 1)) === 0, 'page size is a power of two');
 assert(PAGE_SIZE_BYTES <= 65536, 'u16 offsets address the whole page');
-assert(Number.isInteger(CELL_BYTES_MAX) && KEY_BYTES_LIMIT > 0, 'cell limits are sane');
+assert(Number.isInteger(CELL_BYTES_MAX), 'cell limits are sane');
+assert(
+  CELL_HEADER_BYTES + KEY_STORED_BYTES_MAX + OVERFLOW_POINTER_BYTES <= CELL_BYTES_MAX,
+  'any stored key plus a value pointer fits one cell',
+);
+assert(KEY_INLINE_BYTES_MAX < KEY_OVERFLOW_FLAG, 'the inline key length fits beside the flag');
 
 export const enum PageType {
   Free = 0,
@@ -137,11 +153,14 @@ export function setOverflowHeader(a: Uint8Array, base: number, bytes: number, ne
 export function cellAt(a: Uint8Array, base: number, i: number): number {
   return base + u16(a, base + PAGE_HEADER_BYTES + SLOT_BYTES * i);
 }
-export function cellKeyLength(a: Uint8Array, cell: number): number {
-  return u16(a, cell);
+/** Key bytes stored in a cell (inline prefix plus, when the key overflows, its 8 fields). */
+export function keyStoredBytes(keyField: number): number {
+  return keyField < KEY_OVERFLOW_FLAG
+    ? keyField
+    : (keyField & ~KEY_OVERFLOW_FLAG) + KEY_OVERFLOW_FIELDS_BYTES;
 }
-export function cellKeyStart(cell: number): number {
-  return cell + CELL_HEADER_BYTES;
+export function cellKeyStored(a: Uint8Array, cell: number): number {
+  return keyStoredBytes(u16(a, cell));
 }
 /** Leaf: value length. Branch: child page id. */
 export function cellWord(a: Uint8Array, cell: number): number {
@@ -151,20 +170,21 @@ export function setCellWord(a: Uint8Array, cell: number, v: number): void {
   setU32(a, cell + 2, v);
 }
 
-export function isInlineValue(keyBytes: number, valueBytes: number): boolean {
-  return CELL_HEADER_BYTES + keyBytes + valueBytes <= CELL_BYTES_MAX;
+/** `keyStored`: the key bytes stored in the cell (keyStoredBytes). */
+export function isInlineValue(keyStored: number, valueBytes: number): boolean {
+  return CELL_HEADER_BYTES + keyStored + valueBytes <= CELL_BYTES_MAX;
 }
-export function leafCellBytes(keyBytes: number, valueBytes: number): number {
-  return isInlineValue(keyBytes, valueBytes)
-    ? CELL_HEADER_BYTES + keyBytes + valueBytes
-    : CELL_HEADER_BYTES + keyBytes + OVERFLOW_POINTER_BYTES;
+export function leafCellBytes(keyStored: number, valueBytes: number): number {
+  return isInlineValue(keyStored, valueBytes)
+    ? CELL_HEADER_BYTES + keyStored + valueBytes
+    : CELL_HEADER_BYTES + keyStored + OVERFLOW_POINTER_BYTES;
 }
 /** Size of the cell at `cell` in a page of `type`. */
 export function cellBytes(a: Uint8Array, cell: number, type: PageType): number {
-  const keyBytes = u16(a, cell);
+  const keyStored = keyStoredBytes(u16(a, cell));
   return type === PageType.Branch
-    ? CELL_HEADER_BYTES + keyBytes
-    : leafCellBytes(keyBytes, u32(a, cell + 2));
+    ? CELL_HEADER_BYTES + keyStored
+    : leafCellBytes(keyStored, u32(a, cell + 2));
 }
 
 /** Bytes in use: slots plus live cells. */
@@ -179,53 +199,35 @@ export function freeContiguousBytes(a: Uint8Array, base: number): number {
   return u16(a, base + kCellStart) - slotsEnd;
 }
 
-/** Compare `key` with `length` bytes at `at`: negative when key sorts first. */
-export function compareKeyAt(key: Uint8Array, a: Uint8Array, at: number, length: number): number {
-  const n = key.length < length ? key.length : length;
+/** Spans at least this long are compared natively (memcmp); shorter ones by a JS loop. */
+const NATIVE_COMPARE_BYTES = 48;
+
+/**
+ * Compare `n` bytes of `x` from `xAt` with `n` bytes of `y` from `yAt`: negative, zero or
+ * positive by the first difference. Long spans (long keys, shared prefixes) go to
+ * Buffer.compare, ~10x faster than a byte loop over arena memory (measured).
+ */
+export function compareSpan(
+  x: Uint8Array,
+  xAt: number,
+  y: Uint8Array,
+  yAt: number,
+  n: number,
+): number {
+  if (n >= NATIVE_COMPARE_BYTES) {
+    return Buffer.compare(x.subarray(xAt, xAt + n), y.subarray(yAt, yAt + n));
+  }
   for (let i = 0; i < n; i++) {
-    const d = key[i]! - a[at + i]!;
+    const d = x[xAt + i]! - y[yAt + i]!;
     if (d !== 0) return d;
   }
-  return key.length - length;
+  return 0;
 }
 
 export function compareBytes(x: Uint8Array, y: Uint8Array): number {
   const n = x.length < y.length ? x.length : y.length;
-  for (let i = 0; i < n; i++) {
-    const d = x[i]! - y[i]!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
-
-/**
- * First slot whose key is >= key, shifted left one bit, with bit 0 set when that key equals
- * `key` (one return value, no allocation, on the hot lookup path).
- */
-export function lowerBound(a: Uint8Array, base: number, key: Uint8Array): number {
-  let lo = 0;
-  let hi = u16(a, base + kCount);
-  let found = 0;
-  const slots = base + PAGE_HEADER_BYTES;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const cell = base + (a[slots + 2 * mid]! | (a[slots + 2 * mid + 1]! << 8));
-    const c = compareKeyAt(key, a, cell + CELL_HEADER_BYTES, a[cell]! | (a[cell + 1]! << 8));
-    if (c > 0) lo = mid + 1;
-    else {
-      hi = mid;
-      found = c === 0 ? 1 : 0;
-    }
-  }
-  // `found` belongs to the last `hi = mid`, and the loop ends with lo === hi === that mid.
-  return (lo << 1) | found;
-}
-
-/** Branch: index of the child whose range holds `key` (last slot with key <= `key`). */
-export function childIndex(a: Uint8Array, base: number, key: Uint8Array): number {
-  const r = lowerBound(a, base, key);
-  const i = r >>> 1;
-  return (r & 1) === 1 ? i : i - 1;
+  const c = compareSpan(x, 0, y, 0, n);
+  return c !== 0 ? c : x.length - y.length;
 }
 
 /**
@@ -305,16 +307,36 @@ export function copyCell(a: Uint8Array, base: number, i: number, type: PageType)
   return a.slice(cell, cell + cellBytes(a, cell, type));
 }
 
-export function encodeBranchCell(key: Uint8Array, child: number): Uint8Array {
-  const cell = new Uint8Array(CELL_HEADER_BYTES + key.length);
-  setU16(cell, 0, key.length);
-  setU32(cell, 2, child);
-  cell.set(key, CELL_HEADER_BYTES);
-  return cell;
+/**
+ * A key as a cell stores it, detached from any cell: `u16 keyField | stored key bytes`. A
+ * KeyRef of an overflowing key names a chain; the cell it is written into owns that chain
+ * (writing a KeyRef into a cell moves ownership, it does not copy the chain).
+ */
+export type KeyRef = Uint8Array;
+export const EMPTY_KEY_REF: KeyRef = new Uint8Array(2);
+
+/** The KeyRef of the cell at `cell` (a copy). */
+export function cellKeyRef(src: Uint8Array, cell: number): KeyRef {
+  const stored = keyStoredBytes(u16(src, cell));
+  const ref = new Uint8Array(2 + stored);
+  ref[0] = src[cell]!;
+  ref[1] = src[cell + 1]!;
+  ref.set(src.subarray(cell + CELL_HEADER_BYTES, cell + CELL_HEADER_BYTES + stored), 2);
+  return ref;
 }
 
-export function cellKey(cell: Uint8Array): Uint8Array {
-  return cell.subarray(CELL_HEADER_BYTES, CELL_HEADER_BYTES + u16(cell, 0));
+/** Write the key of a cell at `cell` (the word at cell + 2 is the caller's). */
+export function writeKeyRef(a: Uint8Array, cell: number, ref: KeyRef): void {
+  a[cell] = ref[0]!;
+  a[cell + 1] = ref[1]!;
+  a.set(ref.subarray(2), cell + CELL_HEADER_BYTES);
+}
+
+export function encodeBranchCell(ref: KeyRef, child: number): Uint8Array {
+  const cell = new Uint8Array(CELL_HEADER_BYTES + ref.length - 2);
+  writeKeyRef(cell, 0, ref);
+  setU32(cell, 2, child);
+  return cell;
 }
 
 /** Copies of every cell of a page, in slot order. */

@@ -7,26 +7,37 @@
  *
  * Branch cells carry their real lower-bound key here; the first cell of each branch page is
  * stored with an empty key (slot 0 convention) and its real key becomes the separator that the
- * caller puts in the parent (`lowKey`).
+ * caller puts in the parent (`lowKey`): the key, and its chain, move up a level.
+ *
+ * A leaf split makes a new separator: the shortest key between the two pages (suffix
+ * truncation), so branch pages hold short separators even when the keys are long.
  */
 import { assert } from '../codec/assert.js';
+import { separatorBetween } from './keys.js';
 import {
   CELL_HEADER_BYTES,
-  cellKey,
+  cellKeyRef,
+  EMPTY_KEY_REF,
   initPage,
+  type KeyRef,
   PAGE_USABLE_BYTES,
   PageType,
   reserveCell,
   setU16,
   SLOT_BYTES,
+  u16,
   u32,
   setU32,
 } from './page.js';
+import type { TxnPages } from './txnPages.js';
 
 export interface BuiltPage {
   id: number;
-  /** Key of the page's first cell; the separator for the parent (unused for the first page). */
-  lowKey: Uint8Array;
+  /**
+   * The separator for the parent, owned by whoever writes it there. Empty for the first page
+   * (its parent keeps the separator it had).
+   */
+  lowKey: KeyRef;
 }
 
 export function cellsBytes(cells: readonly Uint8Array[], from: number, to: number): number {
@@ -87,32 +98,36 @@ export function writeCellsToPage(
 }
 
 /**
- * Write `cells` into `ids[0]` (and a second page from `ids[1]` or `allocate` when needed).
- * Returns the pages written, in key order.
+ * Write `cells` into `ids[0]` (and a second page from `ids[1]` or a new one when needed).
+ * Returns the pages written, in key order. Branch: `cells[0]` has an empty key.
  */
 export function writePages(
-  arenaBytes: () => Uint8Array,
+  pages: TxnPages,
   type: PageType,
   cells: readonly Uint8Array[],
   ids: readonly number[],
-  allocate: () => number,
   append = false,
 ): BuiltPage[] {
   assert(cells.length > 0, 'rebuild has cells');
+  assert(type === PageType.Leaf || u16(cells[0]!, 0) === 0, 'first branch cell has no key');
   const k = splitPoint(cells, type, append);
   const first = ids[0]!;
   if (k === cells.length) {
-    writeCellsToPage(arenaBytes(), first, type, cells, 0, k);
-    return [{ id: first, lowKey: cellKey(cells[0]!) }];
+    writeCellsToPage(pages.a, first, type, cells, 0, k);
+    return [{ id: first, lowKey: EMPTY_KEY_REF }];
   }
+  const second = ids.length > 1 ? ids[1]! : pages.allocate();
   // An empty key sorts first, so only the leftmost separator may be empty.
-  assert(cells[k]!.length > CELL_HEADER_BYTES || type === PageType.Leaf, 'separator not empty');
-  const second = ids.length > 1 ? ids[1]! : allocate();
-  const a = arenaBytes(); // after allocate: the arena may have grown
+  const lowKey =
+    type === PageType.Branch
+      ? cellKeyRef(cells[k]!, 0)
+      : pages.keyRef(separatorBetween(cells[k - 1]!, cells[k]!, pages.a));
+  assert(lowKey.length > 2, 'separator not empty');
+  const a = pages.a; // after allocating: the arena may have grown
   writeCellsToPage(a, first, type, cells, 0, k);
   writeCellsToPage(a, second, type, cells, k, cells.length);
   return [
-    { id: first, lowKey: cellKey(cells[0]!) },
-    { id: second, lowKey: cellKey(cells[k]!) },
+    { id: first, lowKey: EMPTY_KEY_REF },
+    { id: second, lowKey },
   ];
 }

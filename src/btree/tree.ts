@@ -29,7 +29,8 @@ import {
 import { checkTree } from './invariants.js';
 import { writeMeta } from './meta.js';
 import { DEPTH_MAX } from './cursor.js';
-import { cellAt, KEY_BYTES_LIMIT, PAGE_SIZE_BYTES, PageType, u32 } from './page.js';
+import { KEY_BYTES_LIMIT } from './keys.js';
+import { cellAt, PAGE_SIZE_BYTES, PageType, u32 } from './page.js';
 import { ReadView } from './readView.js';
 import { WriteTxn } from './writeTxn.js';
 import { WriterCore } from './writerCore.js';
@@ -40,6 +41,7 @@ export interface BTreeOptions {
   chunkPages?: number;
   /** Page cap (TreeFullError beyond it); at most 2^20 (the 4 GiB growable-SAB cap). */
   maxPages?: number;
+  /** Longest key accepted (KeyTooLargeError beyond); 1 to KEY_BYTES_LIMIT. */
   keyBytesMax?: number;
   /** Views idle longer than this may be reaped by the writer. */
   readerLeaseMs?: number;
@@ -72,7 +74,11 @@ export interface BTreeStats {
 
 /** Redis's own bulk-string cap; larger values go nowhere near a 4 GiB arena anyway. */
 export const VALUE_BYTES_MAX = 512 * 1024 * 1024;
-export const KEY_BYTES_MAX_DEFAULT = 512;
+/**
+ * Default longest key: room for the key-value layer's internal keys (a small prefix, a user key
+ * of up to 64 KiB and a field or member of up to 64 KiB) with margin.
+ */
+export const KEY_BYTES_MAX_DEFAULT = 192 * 1024;
 
 interface ValidOptions {
   chunkPages: number;

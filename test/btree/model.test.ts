@@ -1,27 +1,32 @@
 // Proves the B+ tree behaves like a sorted Map: random batches of puts, deletes and clears are
 // applied to both, every commit is followed by checkInvariants (key order, fill, parent/child
 // ranges, no page reachable twice, free list disjoint, overflow chains), and gets, counts,
-// first/last and range scans (forward, reverse, bounded, limited) agree with the model. Edge
-// cases: empty tree, one key, max-size keys, overflow values, deleting everything, aborts.
+// first/last and range scans (forward, reverse, bounded, limited) agree with the model (aborted
+// batches leave no trace). A second property does the same with long keys — 0 to 600 bytes,
+// around the 512-byte inline threshold and up to 192 KiB, sharing long prefixes — checking
+// invariants after every operation, read views held open across later writes, and a snapshot
+// round trip. Structural edge cases live in edges.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BTree,
-  KeyTooLargeError,
-  TreeFullError,
-  ValueTooLargeError,
+  decodeSnapshot,
+  encodeSnapshot,
+  KEY_BYTES_MAX_DEFAULT,
   type ReadView,
+  type WriteTxn,
 } from '../../src/btree/index.js';
 import { seededRandom as prng } from '../../src/raft/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
-const compare = (x: string, y: string): number => Buffer.compare(unhex(x), unhex(y));
 
 type Model = Map<string, string>;
 
 function sortedModel(model: Model): Array<[string, string]> {
-  return [...model.entries()].sort((x, y) => compare(x[0], y[0]));
+  const decorated = [...model.entries()].map((entry) => ({ entry, key: unhex(entry[0]) }));
+  decorated.sort((x, y) => Buffer.compare(x.key, y.key));
+  return decorated.map(({ entry }) => entry);
 }
 
 function expectViewMatches(view: ReadView, model: Model): void {
@@ -40,11 +45,13 @@ function expectRange(
   model: Model,
   range: { start?: Uint8Array; end?: Uint8Array; limit?: number; reverse?: boolean },
 ): void {
-  let expected = sortedModel(model).filter(
-    ([k]) =>
-      (range.start === undefined || compare(k, hex(range.start)) >= 0) &&
-      (range.end === undefined || compare(k, hex(range.end)) < 0),
-  );
+  let expected = sortedModel(model).filter(([k]) => {
+    const key = unhex(k);
+    return (
+      (range.start === undefined || Buffer.compare(key, range.start) >= 0) &&
+      (range.end === undefined || Buffer.compare(key, range.end) < 0)
+    );
+  });
   if (range.reverse) expected = expected.reverse();
   if (range.limit !== undefined) expected = expected.slice(0, range.limit);
   const got = [...view.scan(range)].map(([k, v]) => [hex(k), hex(v)]);
@@ -135,180 +142,186 @@ describe('B+ tree against a sorted Map model', () => {
   });
 });
 
+// Long keys: stems are prefixes of one random master key, so keys share long common prefixes
+// (the kv layer's subkeys share their user key) and compare equal far into their overflow
+// chains. Stem lengths straddle the inline threshold (512) and chain page boundaries (512 +
+// 4080k), and reach 192 KiB.
+const MASTER = (() => {
+  const random = prng(99);
+  return new Uint8Array(KEY_BYTES_MAX_DEFAULT).map(() => Math.floor(random() * 4));
+})();
+const STEMS = [0, 100, 505, 508, 509, 510, 511, 512, 513, 600, 1000, 4591, 4592, 4593, 16_000];
+const stemmedKeyArb = fc
+  .record({
+    stem: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...STEMS) },
+      { weight: 3, arbitrary: fc.integer({ min: 1024, max: 24_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 24_000, max: KEY_BYTES_MAX_DEFAULT - 3 }) },
+      { weight: 1, arbitrary: fc.constantFrom(65_536, KEY_BYTES_MAX_DEFAULT - 3) },
+    ),
+    tail: fc.uint8Array({ maxLength: 3, max: 3 }),
+  })
+  .map(({ stem, tail }) => {
+    const key = new Uint8Array(stem + tail.length);
+    key.set(MASTER.subarray(0, stem));
+    key.set(tail, stem);
+    return key;
+  });
+const longKeyArb = fc.oneof(
+  { weight: 5, arbitrary: stemmedKeyArb },
+  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 600, max: 1 }) },
+  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 3, max: 3 }) },
+);
+const longValueArb = fc.oneof(
+  { weight: 6, arbitrary: fc.uint8Array({ maxLength: 60 }) },
+  { weight: 2, arbitrary: fc.uint8Array({ minLength: 480, maxLength: 510 }) }, // inline threshold
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1000, maxLength: 9000 }) },
+);
+const longOpArb = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      key: longKeyArb,
+      value: longValueArb,
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: longKeyArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), key: longKeyArb }) },
+  // Deletes and replaces of keys that exist (picked by index), so pages really merge.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deleteNth' as const), n: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('replaceNth' as const),
+      n: fc.nat(),
+      value: longValueArb,
+    }),
+  },
+);
+const longBatchArb = fc.record({
+  clear: fc.nat(11).map((n) => n === 0), // FLUSHALL first, now and then
+  ops: fc.array(longOpArb, { maxLength: 120, size: 'large' }),
+  abort: fc.nat(7).map((n) => n === 0),
+  openView: fc.boolean(),
+  closeViews: fc.nat(2),
+  range: fc.record({
+    start: fc.option(longKeyArb, { nil: undefined }),
+    end: fc.option(longKeyArb, { nil: undefined }),
+    limit: fc.option(fc.nat(10), { nil: undefined }),
+    reverse: fc.boolean(),
+  }),
+});
 
-describe('deep trees', () => {
-  it.each([1, 2])('grows to height >= 4 and shrinks back to empty (seed %i)', (seed) => {
-    const random = prng(seed);
-    const tree = BTree.create({ maxPages: 65536 });
-    const model: Model = new Map();
-    const keys: Uint8Array[] = [];
-    for (let i = 0; i < 12_000; i++) {
-      const key = new Uint8Array(150 + Math.floor(random() * 250));
-      for (let j = 0; j < key.length; j++) key[j] = Math.floor(random() * 4);
-      keys.push(key);
-    }
+describe('long keys against the model', () => {
+  it('agree through puts, replaces, deletes, open views and a snapshot round trip', () => {
     let heightMax = 0;
-    for (let batch = 0; batch < 24; batch++) {
-      const txn = tree.write();
-      for (let i = batch * 500; i < (batch + 1) * 500; i++) {
-        const value = new Uint8Array(Math.floor(random() * 200)).fill(i & 255);
-        txn.put(keys[i]!, value);
-        model.set(hex(keys[i]!), hex(value));
-      }
-      txn.commit();
-      if (batch % 6 === 5) tree.checkInvariants();
-      heightMax = Math.max(heightMax, tree.stats().height);
-    }
-    expect(heightMax).toBeGreaterThanOrEqual(4);
-    const order = keys.map((_, i) => i).sort(() => random() - 0.5);
-    for (let batch = 0; batch < 24; batch++) {
-      const txn = tree.write();
-      for (const i of order.slice(batch * 500, (batch + 1) * 500)) {
-        txn.delete(keys[i]!);
-        model.delete(hex(keys[i]!));
-      }
-      txn.commit();
-      if (batch % 6 === 5 || batch > 20) {
-        tree.checkInvariants();
-        const view = tree.read();
-        expectViewMatches(view, model);
-        view.close();
-      }
-    }
-    expect(tree.stats().keyCount).toBe(0);
-    expect(tree.stats().height).toBe(0);
-  });
-});
-
-describe('edge cases', () => {
-  it('an empty tree reads as empty', () => {
-    const tree = BTree.create();
-    const view = tree.read();
-    expect(view.count()).toBe(0);
-    expect(view.get(new Uint8Array([1]))).toBeUndefined();
-    expect(view.first()).toBeUndefined();
-    expect(view.last()).toBeUndefined();
-    expect([...view.scan()]).toEqual([]);
-    expect([...view.scan({ reverse: true })]).toEqual([]);
-    view.close();
-    tree.checkInvariants();
-  });
-
-  it('holds one key, including the empty key', () => {
-    const tree = BTree.create();
-    const txn = tree.write();
-    txn.put(new Uint8Array(0), new Uint8Array([9]));
-    txn.commit();
-    const view = tree.read();
-    expect(view.get(new Uint8Array(0))).toEqual(new Uint8Array([9]));
-    expect([...view.scan()]).toEqual([[new Uint8Array(0), new Uint8Array([9])]]);
-    view.close();
-    tree.checkInvariants();
-  });
-
-  it('accepts keys of exactly keyBytesMax and rejects longer ones with the limit', () => {
-    const tree = BTree.create({ keyBytesMax: 512 });
-    const txn = tree.write();
-    for (let i = 0; i < 200; i++) txn.put(new Uint8Array(512).fill(i), new Uint8Array([i]));
-    expect(() => txn.put(new Uint8Array(513), new Uint8Array(1))).toThrow(KeyTooLargeError);
-    expect(() => txn.put(new Uint8Array(513), new Uint8Array(1))).toThrow(
-      'key of 513 bytes exceeds the limit of 512 bytes; use a shorter key',
+    let longKeysMax = 0;
+    fc.assert(
+      fc.property(fc.array(longBatchArb, { minLength: 1, maxLength: 10 }), (batches) => {
+        const tree = BTree.create({ maxPages: 2 ** 18 });
+        const model: Model = new Map();
+        const views: Array<{ view: ReadView; model: Model }> = [];
+        try {
+          for (const batch of batches) {
+            if (batch.openView) views.push({ view: tree.read(), model: new Map(model) });
+            for (let i = 0; i < batch.closeViews && views.length > 0; i++) {
+              views.shift()!.view.close();
+            }
+            const txn = tree.write();
+            const local = new Map(model);
+            const ops: Op[] = batch.clear ? [{ kind: 'clear' }, ...batch.ops] : batch.ops;
+            for (const op of ops) {
+              applyOp(txn, local, op);
+              txn.checkInvariants();
+            }
+            if (batch.abort) txn.abort();
+            else {
+              txn.commit();
+              model.clear();
+              for (const [k, v] of local) model.set(k, v);
+            }
+            tree.checkInvariants();
+            heightMax = Math.max(heightMax, tree.stats().height);
+            const long = [...model.keys()].filter((k) => k.length > 2 * 512).length;
+            longKeysMax = Math.max(longKeysMax, long);
+            // Views opened before these writes still read their own version.
+            for (const open of views) {
+              open.view.checkInvariants();
+              expectViewMatches(open.view, open.model);
+            }
+            const view = tree.read();
+            try {
+              expectViewMatches(view, model);
+              expectRange(view, model, batch.range);
+            } finally {
+              view.close();
+            }
+          }
+          expectSnapshotRoundTrip(tree, model);
+        } finally {
+          for (const open of views) open.view.close();
+        }
+      }),
+      // No shrinking: it would re-run the per-op invariant checks thousands of times. Replay a
+      // failure with the seed and path fast-check reports.
+      { numRuns: 20, endOnFailure: true },
     );
-    txn.abort();
-    const again = tree.write();
-    for (let i = 0; i < 200; i++) again.put(new Uint8Array(512).fill(i), new Uint8Array([i]));
-    again.commit();
-    tree.checkInvariants();
-    expect(tree.stats().keyCount).toBe(200);
-  });
-
-  it('stores values needing overflow pages and frees them on delete', () => {
-    const tree = BTree.create();
-    const big = new Uint8Array(100_000).map((_, i) => i * 7);
-    let txn = tree.write();
-    txn.put(new Uint8Array([1]), big);
-    txn.put(new Uint8Array([2]), big.subarray(0, 4081));
-    txn.commit();
-    tree.checkInvariants();
-    const view = tree.read();
-    expect(view.get(new Uint8Array([1]))).toEqual(big);
-    expect(view.get(new Uint8Array([2]))).toEqual(big.subarray(0, 4081));
-    view.close();
-    const inUse = tree.stats().pagesInUse;
-    txn = tree.write();
-    txn.delete(new Uint8Array([1]));
-    txn.put(new Uint8Array([2]), new Uint8Array([5]));
-    txn.commit();
-    tree.write().commit(); // a later transaction reclaims the pending pages
-    tree.checkInvariants();
-    expect(tree.stats().pagesInUse).toBeLessThan(inUse - 25);
-  });
-
-  it('deleting everything returns the tree to empty and its pages to the free list', () => {
-    const tree = BTree.create();
-    const key = (i: number): Uint8Array => new TextEncoder().encode(`key:${i * 7919 % 5000}`);
-    let txn = tree.write();
-    for (let i = 0; i < 5000; i++) txn.put(key(i), new Uint8Array(50).fill(i));
-    txn.commit();
-    tree.checkInvariants();
-    txn = tree.write();
-    for (let i = 0; i < 5000; i++) expect(txn.delete(key(i))).toBe(true);
-    expect(txn.count()).toBe(0);
-    txn.commit();
-    tree.checkInvariants();
-    tree.write().commit();
-    const stats = tree.stats();
-    expect(stats.keyCount).toBe(0);
-    expect(stats.pagesInUse).toBe(2); // header + meta page
-  });
-
-  it('clear() empties the tree inside the transaction (FLUSHALL)', () => {
-    const tree = BTree.create();
-    let txn = tree.write();
-    for (let i = 0; i < 1000; i++) txn.put(new Uint8Array([i >> 8, i & 255]), new Uint8Array(10));
-    txn.commit();
-    txn = tree.write();
-    txn.clear();
-    expect(txn.count()).toBe(0);
-    expect(txn.get(new Uint8Array([0, 1]))).toBeUndefined();
-    txn.put(new Uint8Array([7]), new Uint8Array([7]));
-    txn.commit();
-    tree.checkInvariants();
-    const view = tree.read();
-    expect([...view.scan()].length).toBe(1);
-    view.close();
-  });
-
-  it('a read view keeps its version while the writer commits', () => {
-    const tree = BTree.create();
-    let txn = tree.write();
-    txn.put(new Uint8Array([1]), new Uint8Array([1]));
-    txn.commit();
-    const old = tree.read();
-    txn = tree.write();
-    txn.put(new Uint8Array([1]), new Uint8Array([2]));
-    txn.put(new Uint8Array([2]), new Uint8Array([2]));
-    txn.commit();
-    expect(old.get(new Uint8Array([1]))).toEqual(new Uint8Array([1]));
-    expect(old.count()).toBe(1);
-    expect(tree.stats().oldestReaderVersion).toBe(old.version);
-    old.checkInvariants();
-    old.close();
-    expect(tree.stats().oldestReaderVersion).toBeNull();
-  });
-
-  it('rejects values above 512 MiB and stops at maxPages with TreeFullError', () => {
-    const tree = BTree.create({ maxPages: 64 });
-    const txn = tree.write();
-    const huge = { length: 512 * 1024 * 1024 + 1 } as Uint8Array;
-    expect(() => txn.put(new Uint8Array([1]), huge)).toThrow(ValueTooLargeError);
-    expect(() => txn.put(new Uint8Array([1]), new Uint8Array(4096 * 70))).toThrow(TreeFullError);
-    expect(() => txn.commit()).toThrow('abort it');
-    txn.abort();
-    tree.checkInvariants();
-    const ok = tree.write();
-    ok.put(new Uint8Array([1]), new Uint8Array(4096 * 10));
-    ok.commit();
-    tree.checkInvariants();
-  });
+    // Some runs hold many keys longer than the inline threshold, in trees with branch levels.
+    expect(heightMax).toBeGreaterThanOrEqual(3);
+    expect(longKeysMax).toBeGreaterThanOrEqual(20);
+  }, 300_000); // ~15 s of CPU; generous because the machine is shared
 });
+
+type Op =
+  | { kind: 'put'; key: Uint8Array; value: Uint8Array }
+  | { kind: 'delete' | 'get'; key: Uint8Array }
+  | { kind: 'deleteNth'; n: number }
+  | { kind: 'replaceNth'; n: number; value: Uint8Array }
+  | { kind: 'clear' };
+
+/** Resolve the ops that name an existing key by index into plain puts and deletes. */
+function resolve(local: Model, op: Op): Op {
+  if (op.kind !== 'deleteNth' && op.kind !== 'replaceNth') return op;
+  if (local.size === 0) return { kind: 'clear' };
+  const keys = [...local.keys()];
+  const key = unhex(keys[op.n % keys.length]!);
+  return op.kind === 'deleteNth' ? { kind: 'delete', key } : { kind: 'put', key, value: op.value };
+}
+
+function applyOp(txn: WriteTxn, local: Model, original: Op): void {
+  const op = resolve(local, original);
+  if (op.kind === 'put') {
+    txn.put(op.key, op.value);
+    local.set(hex(op.key), hex(op.value));
+  } else if (op.kind === 'delete') {
+    expect(txn.delete(op.key)).toBe(local.delete(hex(op.key)));
+  } else if (op.kind === 'get') {
+    const got = txn.get(op.key);
+    expect(got === undefined ? undefined : hex(got)).toBe(local.get(hex(op.key)));
+  } else if (op.kind === 'clear') {
+    txn.clear();
+    local.clear();
+  }
+  expect(txn.count()).toBe(local.size);
+}
+
+function expectSnapshotRoundTrip(tree: BTree, model: Model): void {
+  const view = tree.read();
+  let chunks: Uint8Array[];
+  try {
+    chunks = [...encodeSnapshot(view)].map((chunk) => chunk.slice());
+  } finally {
+    view.close();
+  }
+  const copy = BTree.create({ maxPages: 2 ** 18 });
+  decodeSnapshot(chunks, copy);
+  copy.checkInvariants();
+  const restored = copy.read();
+  try {
+    restored.checkInvariants();
+    expectViewMatches(restored, model);
+  } finally {
+    restored.close();
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Worker-thread side of test/btree/readers.test.ts: attaches to a tree by its handle and reads.
  *  mode 'scan': until the stop flag is set, open a view, sum every balance, check the sum and
- *               count against the invariant, close; report scans, failures, versions seen.
+ *               count against the invariant, that keys ascend and that a key scanned reads back
+ *               by get (long keys too), close; report scans, failures, versions seen.
  *  mode 'hold': open a view, report its version, keep it until told 'close'.
  *  mode 'die':  open a view, report it, never close it (the test terminates this thread).
  */
@@ -32,8 +33,14 @@ if (mode === 'scan') {
     try {
       let sum = 0;
       let count = 0;
-      for (const [, value] of view.scan()) {
+      let previous: Uint8Array | undefined;
+      for (const [key, value] of view.scan()) {
         sum += balanceOf(value);
+        if (previous && Buffer.compare(previous, key) >= 0) failures.push('keys out of order');
+        if (count % 97 === 0 && balanceOf(view.get(key)!) !== balanceOf(value)) {
+          failures.push(`version ${view.version}: get disagrees with scan`);
+        }
+        previous = key;
         count++;
       }
       if (sum !== total) failures.push(`version ${view.version}: sum ${sum} != ${total}`);

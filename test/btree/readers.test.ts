@@ -3,7 +3,9 @@
 // accounts created and removed) where every reader scan must add up to the same total. Also
 // proves that page memory stops growing once a reader holding an old version closes, that a
 // killed reader thread's slot is freed by releaseReaderSlotsOf, and that a stale lease is
-// reaped with the expired view refusing to read (ReaderExpiredError).
+// reaped with the expired view refusing to read (ReaderExpiredError). In the first test one
+// account in four has a long key (a shared 3,000-byte stem, so keys and branch separators carry
+// overflow chains) that readers compare and copy while the writer frees and reuses pages.
 // Workers load dist/: run `npx tsc -p .` first (npm test does).
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +16,12 @@ const ACCOUNTS = 2000;
 const BALANCE = 1000;
 const TOTAL = ACCOUNTS * BALANCE;
 
+const LONG_STEM = 'x'.repeat(3000);
+let longKeys = false;
+
 function key(i: number): Uint8Array {
-  return new TextEncoder().encode(`account:${String(i).padStart(8, '0')}`);
+  const stem = longKeys && i % 4 === 0 ? LONG_STEM : '';
+  return new TextEncoder().encode(`account:${stem}${String(i).padStart(8, '0')}`);
 }
 function valueOf(balance: number): Uint8Array {
   const value = new Uint8Array(64);
@@ -106,6 +112,7 @@ function nextMessage<T>(worker: Worker): Promise<T> {
 
 describe('read views in worker threads', () => {
   it('every reader sees exactly one committed version while 3000 transactions commit', async () => {
+    longKeys = true;
     const tree = BTree.create({ chunkPages: 64 });
     const bank = new Bank(tree, prng(42));
     const control = new Int32Array(new SharedArrayBuffer(4));
@@ -127,6 +134,7 @@ describe('read views in worker threads', () => {
     }
     tree.checkInvariants();
     expect(tree.stats().readersActive).toBe(0);
+    longKeys = false;
   });
 
   it('page memory stops growing once an old reader closes its view', async () => {

@@ -62,6 +62,25 @@ describe('snapshot stream', () => {
     target.checkInvariants();
   });
 
+  it('round-trips long keys (overflow chains) and overflow values', () => {
+    const source = BTree.create();
+    const txn = source.write();
+    const stem = new Uint8Array(70_000).fill(0x61);
+    for (let i = 0; i < 40; i++) {
+      const key = new Uint8Array(stem.length + 2);
+      key.set(stem);
+      key[stem.length] = i; // 40 keys equal for 70,000 bytes: separators overflow too
+      txn.put(key, new Uint8Array(i % 3 === 0 ? 6000 : 20).fill(i));
+      txn.put(key.subarray(0, 500 + i * 3), new Uint8Array([i])); // around the 512 threshold
+    }
+    txn.setAppliedIndex(77);
+    txn.commit();
+    const target = BTree.create();
+    expect(decodeSnapshot(encodeAll(source), target)).toEqual({ appliedIndex: 77, keyCount: 80 });
+    expect(contents(target)).toEqual(contents(source));
+    target.checkInvariants();
+  });
+
   it('round-trips an empty tree', () => {
     const target = BTree.create();
     decodeSnapshot(encodeAll(BTree.create()), target);
@@ -104,8 +123,11 @@ describe('snapshot stream', () => {
       /CRC mismatch|not in strictly ascending|exceeds/],
     ['flipped checksum', () => flip(whole, whole.length - 1), /CRC mismatch/],
     ['trailing garbage', () => concat([whole, new Uint8Array([0])]), /bytes after the trailer/],
-    ['key length beyond the limit', () => setU32(whole, 32, 100_000),
-      /key length 100000 exceeds 512/],
+    [
+      'key length beyond the limit',
+      () => setU32(whole, 32, 300_000),
+      /key length 300000 exceeds 196608/,
+    ],
   ];
 
   it.each(corruptions)('rejects a %s stream with SnapshotCorruptError', (_name, make, reason) => {
