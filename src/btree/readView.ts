@@ -8,7 +8,7 @@
 import { assert } from '../codec/assert.js';
 import { threadId } from 'node:worker_threads';
 import type { Arena } from './arena.js';
-import { Cursor, cellKeyCopy, cellValue, findCell } from './cursor.js';
+import { cellValue, findCell } from './cursor.js';
 import { ReaderExpiredError, TooManyReadersError } from './errors.js';
 import {
   type Header,
@@ -23,16 +23,9 @@ import {
 import { checkTree } from './invariants.js';
 import { readMeta } from './meta.js';
 import { PAGE_SIZE_BYTES } from './page.js';
+import { type KeyValue, OrderedReads, type ScanOptions } from './scan.js';
 
-export interface ScanOptions {
-  start?: Uint8Array;
-  /** Exclusive. */
-  end?: Uint8Array;
-  limit?: number;
-  reverse?: boolean;
-}
-
-export type KeyValue = [key: Uint8Array, value: Uint8Array];
+export type { KeyValue, ScanOptions } from './scan.js';
 
 /** Lease refreshes are rate-limited: at most one Date.now() per this many operations. */
 const LEASE_CHECK_EVERY_OPS = 64;
@@ -51,6 +44,7 @@ export class ReadView {
   private closed = false;
   private ops = 0;
   private leaseRefreshedMs: number;
+  private readonly reads: OrderedReads;
 
   constructor(
     readonly arena: Arena,
@@ -76,6 +70,15 @@ export class ReadView {
     this.root = meta.root;
     this.pagesHighWater = meta.pagesHighWater;
     this.keyCount = meta.keyCount;
+    this.reads = new OrderedReads({
+      bytes: () => this.a,
+      root: () => this.root,
+      checkReadable: () => {
+        this.checkOpen();
+        return () => this.checkOpen();
+      },
+      afterCopy: () => this.guard(),
+    });
   }
 
   /** The arena bytes this view reads (covers every page of its version). */
@@ -97,16 +100,36 @@ export class ReadView {
   }
 
   first(): KeyValue | undefined {
-    return this.edge(false);
+    return this.reads.first();
   }
 
   last(): KeyValue | undefined {
-    return this.edge(true);
+    return this.reads.last();
   }
 
+  /** Entries in [start, end) (see scan.ts for the semantics). */
   scan(options: ScanOptions = {}): IterableIterator<KeyValue> {
-    this.checkOpen();
-    return new ScanIterator(this, options);
+    return this.reads.scan(options);
+  }
+
+  /** Keys in [start, end), without reading values. */
+  keys(options: ScanOptions = {}): IterableIterator<Uint8Array> {
+    return this.reads.keys(options);
+  }
+
+  /** The entry with the smallest key >= `key`. */
+  firstAtOrAfter(key: Uint8Array): KeyValue | undefined {
+    return this.reads.firstAtOrAfter(key);
+  }
+
+  /** The entry with the largest key < `key`. */
+  lastBefore(key: Uint8Array): KeyValue | undefined {
+    return this.reads.lastBefore(key);
+  }
+
+  /** The smallest key in [start, end), or undefined when none is. */
+  firstKeyIn(start: Uint8Array, end: Uint8Array): Uint8Array | undefined {
+    return this.reads.firstKeyIn(start, end);
   }
 
   /** The tree invariants of this view's version (see invariants.ts). */
@@ -141,62 +164,5 @@ export class ReadView {
     if (now - this.leaseRefreshedMs < this.leaseMs / 4) return;
     this.leaseRefreshedMs = now;
     refreshLease(this.header, this.slot, now);
-  }
-
-  private edge(reverse: boolean): KeyValue | undefined {
-    this.checkOpen();
-    const cursor = new Cursor(this.a, this.root);
-    cursor.seek(undefined, reverse);
-    if (!cursor.valid) return undefined;
-    const cell = cursor.cell();
-    const entry: KeyValue = [cellKeyCopy(this.a, cell), cellValue(this.a, cell)];
-    this.guard();
-    return entry;
-  }
-}
-
-class ScanIterator implements IterableIterator<KeyValue> {
-  private readonly cursor: Cursor;
-  private started = false;
-  private emitted = 0;
-  private readonly limit: number;
-
-  constructor(
-    private readonly view: ReadView,
-    private readonly options: ScanOptions,
-  ) {
-    this.cursor = new Cursor(view.bytes, view.root);
-    this.limit = options.limit ?? Infinity;
-    assert(this.limit >= 0, 'scan limit is not negative');
-  }
-
-  [Symbol.iterator](): IterableIterator<KeyValue> {
-    return this;
-  }
-
-  next(): IteratorResult<KeyValue> {
-    this.view.checkOpen();
-    const { start, end, reverse = false } = this.options;
-    const cursor = this.cursor;
-    if (!this.started) {
-      this.started = true;
-      cursor.seek(reverse ? end : start, reverse);
-    } else if (cursor.valid) {
-      cursor.step(reverse);
-    }
-    if (!cursor.valid || this.emitted >= this.limit) return this.finish();
-    if (!reverse && end !== undefined && cursor.compareKey(end) >= 0) return this.finish();
-    if (reverse && start !== undefined && cursor.compareKey(start) < 0) return this.finish();
-    const a = this.view.bytes;
-    const cell = cursor.cell();
-    const value: KeyValue = [cellKeyCopy(a, cell), cellValue(a, cell)];
-    this.view.guard();
-    this.emitted++;
-    return { done: false, value };
-  }
-
-  private finish(): IteratorResult<KeyValue> {
-    this.cursor.valid = false;
-    return { done: true, value: undefined };
   }
 }

@@ -9,12 +9,17 @@
  * Atomics.store (see header.ts for the ordering argument).
  *
  * Limits are checked before anything changes: a refused put leaves the transaction usable.
+ *
+ * Ordered reads (scan, keys, first, last, seeks) see the transaction's own writes. Every put,
+ * delete or clear starts a new epoch; an iterator opened in an earlier epoch fails an assertion
+ * when used again (its cursor may point into moved cells or freed pages). Collect, then write.
  */
 import { assert } from '../codec/assert.js';
 import { KeyTooLargeError, ValueTooLargeError } from './errors.js';
 import { lookup } from './cursor.js';
 import { checkTree } from './invariants.js';
 import type { Meta } from './meta.js';
+import { type KeyValue, OrderedReads, type ScanOptions } from './scan.js';
 import { TreeEdit } from './treeEdit.js';
 import { TxnPages } from './txnPages.js';
 import type { WriterCore } from './writerCore.js';
@@ -26,6 +31,9 @@ export class WriteTxn {
   private finished = false;
   /** Set when an operation threw half-way: only abort() is allowed then. */
   private failure: unknown = undefined;
+  /** Bumped by every put, delete and clear: iterators of an older epoch are invalid. */
+  private epoch = 0;
+  private readonly reads: OrderedReads;
 
   constructor(
     private readonly core: WriterCore,
@@ -35,6 +43,12 @@ export class WriteTxn {
     this.pages = new TxnPages(core);
     this.edit = new TreeEdit(this.pages, base.root, base.keyCount);
     this.appliedIndexValue = base.appliedIndex;
+    this.reads = new OrderedReads({
+      bytes: () => this.core.arena.u8,
+      root: () => this.edit.root,
+      checkReadable: () => this.checkReadable(),
+      afterCopy: () => {},
+    });
   }
 
   get appliedIndex(): number {
@@ -52,6 +66,39 @@ export class WriteTxn {
     return this.edit.keyCount;
   }
 
+  /** Entries in [start, end), this transaction's writes included (semantics: scan.ts). */
+  scan(options: ScanOptions = {}): IterableIterator<KeyValue> {
+    return this.reads.scan(options);
+  }
+
+  /** Keys in [start, end), without reading values. */
+  keys(options: ScanOptions = {}): IterableIterator<Uint8Array> {
+    return this.reads.keys(options);
+  }
+
+  first(): KeyValue | undefined {
+    return this.reads.first();
+  }
+
+  last(): KeyValue | undefined {
+    return this.reads.last();
+  }
+
+  /** The entry with the smallest key >= `key`. */
+  firstAtOrAfter(key: Uint8Array): KeyValue | undefined {
+    return this.reads.firstAtOrAfter(key);
+  }
+
+  /** The entry with the largest key < `key`. */
+  lastBefore(key: Uint8Array): KeyValue | undefined {
+    return this.reads.lastBefore(key);
+  }
+
+  /** The smallest key in [start, end), or undefined when none is (e.g. "does a hash exist"). */
+  firstKeyIn(start: Uint8Array, end: Uint8Array): Uint8Array | undefined {
+    return this.reads.firstKeyIn(start, end);
+  }
+
   put(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
     if (key.length > this.core.keyBytesMax) {
@@ -60,17 +107,20 @@ export class WriteTxn {
     if (value.length > this.core.valueBytesMax) {
       throw new ValueTooLargeError(value.length, this.core.valueBytesMax);
     }
+    this.epoch++;
     this.guard(() => this.edit.put(key, value));
   }
 
   delete(key: Uint8Array): boolean {
     this.checkOpen();
+    this.epoch++;
     return this.guard(() => this.edit.delete(key));
   }
 
   /** FLUSHALL: every key is gone in this transaction. */
   clear(): void {
     this.checkOpen();
+    this.epoch++;
     this.guard(() => this.edit.clear());
   }
 
@@ -115,6 +165,18 @@ export class WriteTxn {
 
   private checkOpen(): void {
     assert(!this.finished, 'transaction is still open');
+  }
+
+  private checkReadable(): () => void {
+    this.checkOpen();
+    assert(this.failure === undefined, 'read of a transaction whose operation failed: abort it');
+    const epoch = this.epoch;
+    return () => {
+      assert(!this.finished, 'iterator used after its transaction ended');
+      if (this.epoch !== epoch) {
+        assert(false, 'iterator used after a put, delete or clear in its transaction');
+      }
+    };
   }
 
   private guard<T>(operation: () => T): T {
