@@ -8,9 +8,14 @@
  *   scan keys/s          full ordered scan (key and value copied out) vs a sorted array walk
  *   page bytes/key       pages in use (and allocated) per key vs the raw 116 key+value bytes
  * Targets (issue 5): lookups >= 0.25x Map; 1000-key batches >= 200k keys/s; <= 2.5x raw bytes.
- * Prints figures; asserts nothing.
+ *
+ * Restart (`--restart N`, default 1,000,000; 0 skips): decode a snapshot of N keys like
+ * "key:000000123456" with 100-byte values into an empty tree, by the key-by-key insert path
+ * (before bulk loading) and by the bulk loader (decodeSnapshot's path now), with the ratio;
+ * plus the tree building alone (bulk loader fed pre-parsed entries, no stream parsing or CRC).
+ * `--sizes 0` skips the table above. Prints figures; asserts nothing.
  */
-import { BTree } from '../src/btree/index.js';
+import { BTree, decodeSnapshot, encodeSnapshot } from '../src/btree/index.js';
 import { seededRandom as prng } from '../src/raft/index.js';
 
 const KEY_BYTES = 16;
@@ -164,9 +169,89 @@ function format(x: number): string {
   return x.toFixed(1);
 }
 
+const RESTART_VALUE_BYTES = 100;
+
+function restartKey(i: number): Uint8Array {
+  return new TextEncoder().encode(`key:${String(i).padStart(12, '0')}`);
+}
+
+interface Spent {
+  wall: number;
+  /** User + system CPU seconds of this process: less distorted than wall time on a busy box. */
+  cpu: number;
+}
+
+function spent(run: () => void): Spent {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  run();
+  const used = process.cpuUsage(cpu);
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  return { wall, cpu: (used.user + used.system) / 1e6 };
+}
+
+/** First write to each of `pages` fresh 4 KiB pages: the kernel's cost of new memory. */
+function touchFreshPages(pages: number): Spent {
+  const memory = new Uint8Array(new SharedArrayBuffer(pages * 4096));
+  return spent(() => {
+    for (let p = 0; p < pages; p++) memory[p * 4096] = 1;
+  });
+}
+
+/** Decode of an n-key snapshot: insert path vs bulk path, and bulk building alone. */
+function benchRestart(n: number): string {
+  const options = { maxPages: 2 ** 20, chunkPages: 4096 };
+  const keys = Array.from({ length: n }, (_, i) => restartKey(i));
+  const value = new Uint8Array(RESTART_VALUE_BYTES).fill(0x61);
+  const source = BTree.create(options);
+  const build = (tree: BTree): void => {
+    const txn = tree.write();
+    const loader = txn.loadSorted();
+    for (const key of keys) loader.add(key, value);
+    loader.finish();
+    txn.commit();
+  };
+  build(source);
+  const view = source.read();
+  const chunks = [...encodeSnapshot(view)].map((chunk) => chunk.slice());
+  view.close();
+  const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const insert = spent(() => decodeSnapshot(chunks, BTree.create(options), { method: 'insert' }));
+  let pages = 0;
+  const bulk = spent(() => {
+    const tree = BTree.create(options);
+    decodeSnapshot(chunks, tree);
+    pages = tree.stats().pagesInUse;
+  });
+  const building = spent(() => build(BTree.create(options)));
+  const touching = touchFreshPages(pages);
+  const line = (what: string, s: Spent): string =>
+    `  ${what.padEnd(48)} ${s.wall.toFixed(3).padStart(7)} s wall ` +
+    `${s.cpu.toFixed(3).padStart(7)} s cpu  ${format(n / s.wall).padStart(7)} keys/s`;
+  return [
+    `Restart: decode of a snapshot of ${format(n)} keys (16-byte keys, ` +
+      `${RESTART_VALUE_BYTES}-byte values, ${(bytes / 2 ** 20).toFixed(0)} MiB stream)`,
+    line('insert path (key by key, before)', insert),
+    line('bulk path (decodeSnapshot now)', bulk),
+    `  ${'ratio (insert / bulk)'.padEnd(48)} ${(insert.wall / bulk.wall).toFixed(2)}x wall ` +
+      `${(insert.cpu / bulk.cpu).toFixed(2)}x cpu`,
+    line('tree building alone (bulk, pre-parsed)', building),
+    line(`of which first touch of ${pages} fresh pages`, touching),
+  ].join('\n');
+}
+
 export async function run(args: string[]): Promise<void> {
   const at = args.indexOf('--sizes');
-  const sizes = at >= 0 ? args[at + 1]!.split(',').map(Number) : [100_000, 1_000_000];
+  const sizes = (at >= 0 ? args[at + 1]!.split(',').map(Number) : [100_000, 1_000_000]).filter(
+    (n) => n > 0,
+  );
+  const restartAt = args.indexOf('--restart');
+  const restart = restartAt >= 0 ? Number(args[restartAt + 1]) : 1_000_000;
+  if (sizes.length > 0) await printTable(sizes);
+  if (restart > 0) process.stdout.write(benchRestart(restart) + '\n');
+}
+
+async function printTable(sizes: number[]): Promise<void> {
   const lines: string[] = [];
   const header = ['keys', 'measure', 'B+ tree', 'reference', 'ratio', 'unit', 'target'];
   lines.push(header.join(' | '));

@@ -13,12 +13,14 @@ export {
   type BTreeStats,
 } from './tree.js';
 export { WriteTxn } from './writeTxn.js';
+export type { SortedLoader } from './bulkLoad.js';
 export { ReadView, type KeyValue, type ScanOptions } from './readView.js';
 export {
   decodeSnapshot,
   encodeSnapshot,
   SNAPSHOT_CHUNK_BYTES,
   SNAPSHOT_FORMAT_VERSION,
+  type DecodeOptions,
   type SnapshotInfo,
 } from './snapshot.js';
 export {
