@@ -106,6 +106,9 @@ export function readCellKey(src: Uint8Array, cell: number, a: Uint8Array): Uint8
   if (field < KEY_OVERFLOW_FLAG) return src.slice(at, at + field);
   const local = field & ~KEY_OVERFLOW_FLAG;
   const total = u32(src, at + local);
+  if (!(total > local && total <= KEY_BYTES_LIMIT)) {
+    assert(false, `a long key's length ${total} is within ${local + 1}..${KEY_BYTES_LIMIT}`);
+  }
   const key = new Uint8Array(total);
   key.set(src.subarray(at, at + local));
   readOverflowInto(a, u32(src, at + local + 4), total - local, key, local);
