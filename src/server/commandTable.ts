@@ -4,9 +4,15 @@
  * schedule a command given the client's state.
  */
 import { assert } from '../codec/assert.js';
-import type { CommandContext, CommandSpec, ExecKind } from './commandTypes.js';
+import { authErrors } from './auth.js';
+import type { CommandContext, CommandReply, CommandSpec, ExecKind } from './commandTypes.js';
+import { clientCommands } from './commands/client.js';
+import { configCommands } from './commands/config.js';
 import { connectionCommands } from './commands/connection.js';
+import { monitorLine, operationsCommands } from './commands/operations.js';
+import { pubsubCommands } from './commands/pubsub.js';
 import { harmonyCommands } from './commands/harmony.js';
+import { infoCommands } from './commands/info.js';
 import { introspectionCommands } from './commands/introspection.js';
 import { keyspaceCommands } from './commands/keyspace.js';
 import { sentinelCommands } from './commands/sentinel.js';
@@ -17,6 +23,17 @@ import type { RespValue } from './respEncoder.js';
 
 /** Commands that act on the transaction itself rather than being queued. */
 const multiControl = new Set(['exec', 'discard', 'multi', 'watch', 'quit']);
+
+/** What a RESP2 client may send while subscribed (Redis's "context"). */
+const subscribedAllowed = new Set([
+  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
+  'ping', 'quit', 'reset',
+]);
+
+/** Commands MONITOR does not show (Redis: admin commands, and those carrying passwords). */
+function hiddenFromMonitor(spec: CommandSpec): boolean {
+  return spec.flags.includes('admin') || spec.name === 'auth' || spec.name === 'hello';
+}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
@@ -45,19 +62,35 @@ export class CommandTable {
     return spec?.kind ?? 'local';
   }
 
-  /** Runs one command; the reply, or a promise of it for backend commands. */
-  execute(ctx: CommandContext, args: Buffer[]): RespValue | Promise<RespValue> {
+  /**
+   * Runs one command; the reply, or a promise of it for backend commands. Checks in Redis's
+   * order: unknown command, arity, authentication, the subscribed context of a RESP2 client.
+   */
+  execute(ctx: CommandContext, args: Buffer[]): CommandReply | Promise<CommandReply> {
     assert(args.length > 0, 'a command has a name');
     const name = keyword(args[0]);
     const spec = this.byName.get(name);
-    ctx.client.lastCommand = spec?.name ?? 'NULL';
-    const multi = ctx.client.multi;
+    const client = ctx.client;
+    client.lastCommand = spec?.name ?? 'NULL';
+    const multi = client.multi;
     const refuse = (reply: RespValue): RespValue => {
       if (multi !== undefined) multi.failed = true;
       return reply;
     };
     if (spec === undefined) return refuse(unknownCommand(args));
     if (!arityMatches(spec.arity, args.length)) return refuse(wrongArity(spec.name));
+    if (!client.authenticated && !spec.flags.includes('no_auth')) {
+      return refuse({ error: authErrors.noAuth });
+    }
+    if (client.protocol === 2 && client.subscribed && !subscribedAllowed.has(name)) {
+      return { error: `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / `
+        + '(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context' };
+    }
+    ctx.server.stats.totalCommandsProcessed++;
+    const pubsub = ctx.server.pubsub;
+    if (pubsub.monitoring() && !hiddenFromMonitor(spec)) {
+      pubsub.feedMonitors(monitorLine(client, pubsub.nodeId, args));
+    }
     if (multi === undefined || multiControl.has(name)) return spec.run(ctx, args);
     if (spec.queue === undefined) {
       return refuse({ error: 'ERR Command not allowed inside a transaction' });
@@ -75,5 +108,6 @@ export function allCommands(): CommandSpec[] {
   return [
     ...connectionCommands, ...introspectionCommands, ...stringCommands, ...keyspaceCommands,
     ...transactionCommands, ...sentinelCommands, ...harmonyCommands,
+    ...clientCommands, ...configCommands, ...infoCommands, ...pubsubCommands, ...operationsCommands,
   ];
 }

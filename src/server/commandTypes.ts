@@ -4,9 +4,13 @@
  */
 import type { KvBackend, ReadConsistency, RoleInfo } from '../kv/backend.js';
 import type { KvOp } from '../kv/op.js';
+import type { Authenticator } from './auth.js';
 import type { ClientState } from './clientState.js';
+import type { PubSubHub, PushTarget } from './pubsub.js';
 import type { RespValue } from './respEncoder.js';
 import type { ServerLimits } from './limits.js';
+import type { ServerConfig } from './serverConfig.js';
+import type { ServerStats } from './stats.js';
 
 /**
  * How a connection schedules a command (replies always leave in request order):
@@ -19,7 +23,17 @@ export type ExecKind = 'local' | 'read' | 'write' | 'exclusive';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'admin' | 'fast' | 'loading' | 'stale' | 'noscript' | 'denyoom'
-  | 'no_multi';
+  | 'no_multi' | 'no_auth' | 'pubsub';
+
+/**
+ * A command's answer when it is not exactly one reply: SUBSCRIBE a b answers once per channel,
+ * CLIENT REPLY OFF not at all. Each element goes on the wire as a reply of its own, in order.
+ */
+export class ReplySequence {
+  constructor(readonly replies: RespValue[]) {}
+}
+
+export type CommandReply = RespValue | ReplySequence;
 
 /** What the server tells commands about itself and its other clients. */
 export interface ServerView {
@@ -33,6 +47,11 @@ export interface ServerView {
   lookup(name: string): CommandSpec | undefined;
   /** The port the server listens on (0 before it listens). */
   port(): number;
+  readonly host: string;
+  readonly auth: Authenticator;
+  readonly config: ServerConfig;
+  readonly stats: ServerStats;
+  readonly pubsub: PubSubHub;
 }
 
 export interface CommandContext {
@@ -42,6 +61,8 @@ export interface CommandContext {
   /** 'local' when the connection sent READONLY. */
   consistency: ReadConsistency;
   role(): RoleInfo;
+  /** The connection itself, for the commands that register it (SUBSCRIBE, MONITOR). */
+  target: PushTarget;
 }
 
 /** How a command runs inside MULTI: an op for the block's entry, or a fixed reply. */
@@ -60,7 +81,7 @@ export interface CommandSpec {
   keyStep: number;
   group: string;
   summary: string;
-  run(ctx: CommandContext, args: Buffer[]): RespValue | Promise<RespValue>;
+  run(ctx: CommandContext, args: Buffer[]): CommandReply | Promise<CommandReply>;
   /** Absent: refused inside MULTI. */
   queue?(args: Buffer[]): QueuedCommand;
 }

@@ -12,26 +12,41 @@
  * their arguments); beyond, or while the socket holds more than outputBytesHighWater of
  * unread replies, the socket is paused and the decoder keeps the rest of its chunk. A protocol
  * error is answered after the replies to the commands before it, then the connection closes.
+ *
+ * Pushes (pub/sub messages, MONITOR lines) arrive from outside the command flow (deliver):
+ * they are appended to the outgoing bytes at once, between whole replies, and written at the
+ * end of the current turn. A connection that receives pushes is held to the pubsub class of
+ * client-output-buffer-limit: past the hard limit, or past the soft one for longer than its
+ * grace, it is closed, so a subscriber that stops reading costs a bounded amount of memory.
+ *
+ * Each reply is written in the protocol in force when its command ran (HELLO switches it
+ * between one command and the next), and not at all under CLIENT REPLY OFF / SKIP.
  */
 import type { Socket } from 'node:net';
 import { AssertionError } from '../codec/assert.js';
 import type { KvBackend, RoleInfo } from '../kv/backend.js';
 import { ClientState } from './clientState.js';
 import type { CommandTable } from './commandTable.js';
-import type { CommandContext, ExecKind, ServerView } from './commandTypes.js';
+import {
+  ReplySequence, type CommandContext, type CommandReply, type ExecKind, type ServerView,
+} from './commandTypes.js';
 import { backendErrorReply } from './errors.js';
 import type { ServerLimits } from './limits.js';
+import type { EncodedPush, PushTarget } from './pubsub.js';
 import { RespDecoder, RespProtocolError } from './respDecoder.js';
-import { ReplyBuffer, type RespValue } from './respEncoder.js';
+import { ReplyBuffer, type RespProtocol, type RespValue } from './respEncoder.js';
 
 interface Slot {
   args: Buffer[];
   bytes: number;
-  reply: RespValue | undefined;
+  reply: CommandReply | undefined;
   done: boolean;
+  /** The protocol its reply is written in, and whether it is written at all (CLIENT REPLY). */
+  protocol: RespProtocol;
+  silent: boolean;
 }
 
-export class Connection {
+export class Connection implements PushTarget {
   readonly client: ClientState;
   private readonly decoder: RespDecoder;
   private readonly slots: Slot[] = [];
@@ -46,23 +61,29 @@ export class Connection {
   private closing = false;
   private readonly ctx: CommandContext;
   private readonly out = new ReplyBuffer();
+  /** When the pending pushes first went past the soft output limit (undefined: below it). */
+  private softLimitSinceMs: number | undefined;
+  private writeScheduled = false;
 
   constructor(
     private readonly socket: Socket,
     id: number,
     private readonly table: CommandTable,
     backend: KvBackend,
-    server: ServerView,
+    private readonly server: ServerView,
     private readonly limits: ServerLimits,
     private readonly onClose: (conn: Connection) => void,
   ) {
     const addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const localAddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     this.client = new ClientState(id, addr, localAddr, Date.now());
+    this.client.authenticated = !server.auth.required;
+    this.client.kill = () => this.close();
+    this.client.outputBytes = () => this.socket.writableLength + this.out.byteLength();
     this.decoder = new RespDecoder(limits);
     const client = this.client;
     this.ctx = {
-      client, backend, server,
+      client, backend, server, target: this,
       get consistency() { return client.readonly ? 'local' as const : 'linearizable' as const; },
       role: (): RoleInfo => backend.role(),
     };
@@ -72,8 +93,40 @@ export class Connection {
     socket.on('error', () => { /* 'close' follows; nothing to answer to. */ });
     socket.on('close', () => {
       this.closing = true;
+      server.pubsub.drop(this);
       this.onClose(this);
     });
+  }
+
+  /** A pub/sub message or MONITOR line for this client (see the header). */
+  deliver(push: EncodedPush): void {
+    if (this.closing) return;
+    const bytes = push.bytes(this.client.protocol);
+    if (this.overOutputLimit(bytes.length)) {
+      this.server.stats.outputBufferLimitDisconnections++;
+      this.close();
+      return;
+    }
+    this.out.writeEncoded(bytes);
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      if (!this.closing) this.writeOut();
+    });
+  }
+
+  private overOutputLimit(extraBytes: number): boolean {
+    const limit = this.server.config.outputBufferLimits.pubsub;
+    const pending = this.socket.writableLength + this.out.byteLength() + extraBytes;
+    if (limit.hardBytes > 0 && pending > limit.hardBytes) return true;
+    if (limit.softBytes === 0 || pending <= limit.softBytes) {
+      this.softLimitSinceMs = undefined;
+      return false;
+    }
+    const now = Date.now();
+    this.softLimitSinceMs ??= now;
+    return now - this.softLimitSinceMs > limit.softSeconds * 1000;
   }
 
   close(): void {
@@ -83,6 +136,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    this.server.stats.netInputBytes += chunk.length;
     this.client.lastInteractionMs = Date.now();
     this.decoder.feed(chunk);
     this.pump();
@@ -128,7 +182,9 @@ export class Connection {
       if (args === undefined) return;
       let bytes = 0;
       for (const arg of args) bytes += arg.length;
-      this.slots.push({ args, bytes, reply: undefined, done: false });
+      this.slots.push({
+        args, bytes, reply: undefined, done: false, protocol: 2, silent: false,
+      });
       this.decoded++;
       this.queuedBytes += bytes;
     }
@@ -152,7 +208,15 @@ export class Connection {
   }
 
   private run(slot: Slot, kind: ExecKind): void {
-    let result: RespValue | Promise<RespValue>;
+    const client = this.client;
+    const skip = client.replySkipNext;
+    client.replySkipNext = false;
+    // An asynchronous command answers in the protocol and reply mode of when it started; a
+    // synchronous one in those it leaves behind (HELLO 3 answers in RESP3, CLIENT REPLY ON
+    // is answered), as in Redis, where a command's reply is written as it runs.
+    slot.protocol = client.protocol;
+    slot.silent = skip || client.replyOff;
+    let result: CommandReply | Promise<CommandReply>;
     try {
       result = this.table.execute(this.ctx, slot.args);
     } catch (err) {
@@ -160,6 +224,8 @@ export class Connection {
     }
     if (!(result instanceof Promise)) {
       slot.reply = result;
+      slot.protocol = client.protocol;
+      slot.silent = skip || client.replyOff;
       slot.done = true;
       return;
     }
@@ -188,7 +254,7 @@ export class Connection {
     let count = 0;
     while (count < this.slots.length && count < this.started && this.slots[count]!.done) {
       const slot = this.slots[count]!;
-      this.out.write(slot.reply ?? null);
+      if (!slot.silent) this.writeReply(slot.protocol, slot.reply ?? null);
       this.queuedBytes -= slot.bytes;
       count++;
       if (this.client.closeRequested && count === this.started) break;
@@ -203,17 +269,26 @@ export class Connection {
     }
   }
 
+  private writeReply(protocol: RespProtocol, reply: CommandReply): void {
+    this.out.protocol = protocol;
+    if (reply instanceof ReplySequence) for (const one of reply.replies) this.out.write(one);
+    else this.out.write(reply);
+  }
+
   private writeOut(): void {
     const chunks = this.out.take();
     if (chunks.length === 0) return;
     this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
+    for (const chunk of chunks) {
+      this.server.stats.netOutputBytes += chunk.length;
+      this.socket.write(chunk);
+    }
     this.socket.uncork();
   }
 
   private finishWithProtocolError(err: RespProtocolError): void {
     this.closing = true;
-    if (err.reply !== undefined) this.out.write({ error: err.reply });
+    if (err.reply !== undefined) this.writeReply(this.client.protocol, { error: err.reply });
     this.writeOut();
     endSocket(this.socket);
   }

@@ -192,7 +192,7 @@ describe('connection and introspection', () => {
     await expect(redis.select(1)).rejects.toThrow('ERR DB index is out of range');
     const hello = await redis.call('HELLO', '2') as unknown[];
     expect(hello.slice(0, 6)).toEqual(['server', 'redis', 'version', '7.0.0', 'proto', 2]);
-    await expect(redis.call('HELLO', '3')).rejects.toThrow('NOPROTO unsupported protocol version');
+    await expect(redis.call('HELLO', '4')).rejects.toThrow('NOPROTO unsupported protocol version');
   });
 
   it('CLIENT ID SETNAME GETNAME INFO LIST', async () => {
@@ -224,7 +224,7 @@ describe('connection and introspection', () => {
     const info = await redis.info();
     expect(info).toContain('# Server\r\nredis_version:7.0.0');
     expect(info).toContain('role:master');
-    expect(info).toContain('# Raft\r\nraft_role:leader');
+    expect(info).toContain('# Raft\r\nraft_node_id:1\r\nraft_role:leader\r\n');
     expect(info).toContain('backend:memory');
     const replication = await redis.info('replication');
     expect(replication.startsWith('# Replication\r\n')).toBe(true);

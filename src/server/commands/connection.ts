@@ -1,40 +1,78 @@
-/** Connection commands: PING ECHO QUIT SELECT HELLO AUTH CLIENT READONLY READWRITE. */
+/** Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH READONLY READWRITE. */
+import { authErrors } from '../auth.js';
 import { command, type CommandContext, type CommandSpec } from '../commandTypes.js';
 import {
-  keyword, notIntegerError, parseIntegerArg, text, unknownSubcommand, wrongArity,
+  keyword, notIntegerError, parseIntegerArg, syntaxError, text, wrongArity,
 } from '../replies.js';
 import { okReply, type RespValue } from '../respEncoder.js';
 
 /** The Redis version we answer to clients that look at it (ioredis, node-redis, redis-cli). */
 export const redisCompatVersion = '7.0.0';
 
+/** HELLO's reply (Redis 7): a map under RESP3, a flat array under RESP2. */
+function helloReply(ctx: CommandContext): RespValue {
+  const role = ctx.role().role === 'leader' ? 'master' : 'replica';
+  return {
+    map: [
+      ['server', 'redis'], ['version', redisCompatVersion], ['proto', ctx.client.protocol],
+      ['id', ctx.client.id], ['mode', 'standalone'], ['role', role], ['modules', []],
+    ],
+  };
+}
+
+/** HELLO [protover [AUTH user pass] [SETNAME name]]: checks in Redis 7's order. */
 function hello(ctx: CommandContext, args: Buffer[]): RespValue {
+  let version: 2 | 3 | undefined;
   if (args.length >= 2) {
-    const version = parseIntegerArg(args[1]!);
-    if (version === undefined) {
+    const parsed = parseIntegerArg(args[1]!);
+    if (parsed === undefined) {
       return { error: 'ERR Protocol version is not an integer or out of range' };
     }
-    if (version !== 2n) return { error: 'NOPROTO unsupported protocol version' };
+    if (parsed !== 2n && parsed !== 3n) return { error: 'NOPROTO unsupported protocol version' };
+    version = parsed === 2n ? 2 : 3;
   }
+  let credentials: [Buffer, Buffer] | undefined;
+  let name: Buffer | undefined;
   for (let i = 2; i < args.length; i++) {
     const option = keyword(args[i]);
     if (option === 'auth' && i + 2 < args.length) {
-      i += 2; // No users or passwords in HarmonyDB: any credentials are accepted.
+      credentials = [args[i + 1]!, args[i + 2]!];
+      i += 2;
     } else if (option === 'setname' && i + 1 < args.length) {
-      const error = setName(ctx, args[++i]!);
-      if (error !== undefined) return error;
+      name = args[++i]!;
     } else {
       return { error: `ERR Syntax error in HELLO option '${text(args[i]!)}'` };
     }
   }
-  const role = ctx.role().role === 'leader' ? 'master' : 'replica';
-  return [
-    'server', 'redis', 'version', redisCompatVersion, 'proto', 2, 'id', ctx.client.id,
-    'mode', 'standalone', 'role', role, 'modules', [],
-  ];
+  if (credentials !== undefined) {
+    if (!ctx.server.auth.check(credentials[0], credentials[1])) {
+      return { error: authErrors.wrongPass };
+    }
+    ctx.client.authenticated = true;
+  }
+  if (!ctx.client.authenticated) return { error: authErrors.helloNoAuth };
+  if (name !== undefined) {
+    const error = setClientName(ctx, name);
+    if (error !== undefined) return error;
+  }
+  if (version !== undefined) ctx.client.protocol = version;
+  return helloReply(ctx);
 }
 
-function setName(ctx: CommandContext, name: Buffer): RespValue | undefined {
+/** AUTH [user] password. */
+function auth(ctx: CommandContext, args: Buffer[]): RespValue {
+  if (args.length > 3) return syntaxError;
+  if (args.length === 2 && !ctx.server.auth.required) return { error: authErrors.noPasswordSet };
+  const user = args.length === 3 ? args[1]! : Buffer.from('default');
+  if (!ctx.server.auth.check(user, args[args.length - 1]!)) {
+    return { error: authErrors.wrongPass };
+  }
+  ctx.client.authenticated = true;
+  return okReply;
+}
+
+/** Redis's rule for connection names: printable ASCII without spaces. */
+export function setClientName(ctx: CommandContext, name: Buffer): RespValue | undefined {
   for (const byte of name) {
     if (byte < 0x21 || byte > 0x7e) {
       return { error: 'ERR Client names cannot contain spaces, newlines or special characters.' };
@@ -44,36 +82,29 @@ function setName(ctx: CommandContext, name: Buffer): RespValue | undefined {
   return undefined;
 }
 
-function client(ctx: CommandContext, args: Buffer[]): RespValue {
-  const sub = keyword(args[1]);
-  const arity = (n: number): RespValue | undefined =>
-    args.length === n ? undefined : wrongArity(`client|${sub}`);
-  const now = Date.now();
-  switch (sub) {
-    case 'id': return arity(2) ?? ctx.client.id;
-    case 'getname': return arity(2) ?? (ctx.client.name === '' ? null : ctx.client.name);
-    case 'setname': return arity(3) ?? setName(ctx, args[2]!) ?? okReply;
-    case 'info': return arity(2) ?? `${ctx.client.infoLine(now)}\n`;
-    case 'list': {
-      let out = '';
-      for (const other of ctx.server.clients()) out += `${other.infoLine(now)}\n`;
-      return out;
-    }
-    case 'setinfo': {
-      const bad = arity(4);
-      if (bad !== undefined) return bad;
-      const attr = keyword(args[2]);
-      if (attr === 'lib-name') ctx.client.libName = args[3]!.toString('latin1');
-      else if (attr === 'lib-ver') ctx.client.libVersion = args[3]!.toString('latin1');
-      else return { error: `ERR Unrecognized option '${text(args[2]!)}'` };
-      return okReply;
-    }
-    case 'help': return [
-      'CLIENT <subcommand> [<arg> ...]. Subcommands are:',
-      'ID', 'GETNAME', 'SETNAME <name>', 'INFO', 'LIST', 'SETINFO <LIB-NAME|LIB-VER> <value>',
-    ];
-    default: return unknownSubcommand(args[1]!, 'CLIENT');
+/** PING: in a RESP2 subscribed context Redis answers ["pong", arg] instead. */
+function ping(ctx: CommandContext, args: Buffer[]): RespValue {
+  if (args.length > 2) return wrongArity('ping');
+  if (ctx.client.protocol === 2 && ctx.client.subscribed) {
+    return ['pong', args.length === 2 ? args[1]! : ''];
   }
+  return args.length === 2 ? args[1]! : { simple: 'PONG' };
+}
+
+/** RESET: back to a fresh connection's state (Redis 6.2), answered +RESET. */
+function reset(ctx: CommandContext): RespValue {
+  const client = ctx.client;
+  client.multi = undefined;
+  ctx.server.pubsub.drop(ctx.target);
+  client.protocol = 2;
+  client.db = 0;
+  client.readonly = false;
+  client.name = '';
+  client.replyOff = false;
+  client.replySkipNext = false;
+  client.noEvict = false;
+  client.authenticated = !ctx.server.auth.required;
+  return { simple: 'RESET' };
 }
 
 export const connectionCommands: CommandSpec[] = [
@@ -81,10 +112,7 @@ export const connectionCommands: CommandSpec[] = [
     name: 'ping', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
     group: 'connection',
     summary: 'Ping the server',
-    run: (_ctx, args) => {
-      if (args.length > 2) return wrongArity('ping');
-      return args.length === 2 ? args[1]! : { simple: 'PONG' };
-    },
+    run: ping,
     queue: (args) => ({
       reply: args.length > 2 ? wrongArity('ping')
         : args.length === 2 ? args[1]! : { simple: 'PONG' },
@@ -97,7 +125,7 @@ export const connectionCommands: CommandSpec[] = [
     queue: (args) => ({ reply: args[1]! }),
   }),
   command({
-    name: 'quit', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    name: 'quit', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale', 'no_auth'],
     group: 'connection',
     summary: 'Close the connection',
     run: (ctx) => {
@@ -116,22 +144,19 @@ export const connectionCommands: CommandSpec[] = [
     },
   }),
   command({
-    name: 'hello', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    name: 'hello', arity: -1, kind: 'local', flags: ['fast', 'loading', 'stale', 'no_auth'],
     group: 'connection',
-    summary: 'Handshake (RESP2 only)', run: hello,
+    summary: 'Handshake: RESP2 or RESP3, authenticate, name the connection', run: hello,
   }),
   command({
-    name: 'auth', arity: -2, kind: 'local', flags: ['fast', 'loading', 'stale'],
+    name: 'auth', arity: -2, kind: 'local', flags: ['fast', 'loading', 'stale', 'no_auth'],
     group: 'connection',
-    summary: 'Authenticate (HarmonyDB has no passwords)',
-    run: () => ({
-      error: 'ERR AUTH <password> called without any password configured for the default user. '
-        + 'Are you sure your configuration is correct?',
-    }),
+    summary: 'Authenticate the connection (the default user, --requirepass-file)', run: auth,
   }),
   command({
-    name: 'client', arity: -2, kind: 'local', flags: ['loading', 'stale'], group: 'connection',
-    summary: 'Connection information and names', run: client,
+    name: 'reset', arity: 1, kind: 'exclusive', flags: ['fast', 'loading', 'stale', 'no_auth'],
+    group: 'connection',
+    summary: 'Reset the connection to its state right after connecting', run: reset,
   }),
   command({
     name: 'readonly', arity: 1, kind: 'local', flags: ['fast', 'loading', 'stale'],
