@@ -19,8 +19,11 @@ try {
   const runtime = await startNodeRuntime(init, post);
   // HARMONY ... acts on the whole cluster, so the main thread answers it.
   runtime.backend.admin = createAdminRelay(parentPort!, init.id);
-  const server =
-    await startRespServer({ host: init.host, port: init.port, backend: runtime.backend });
+  const server = await startRespServer({
+    host: init.host, port: init.port, backend: runtime.backend, bus: runtime.relay,
+    ...(init.requirePass !== undefined ? { requirePass: init.requirePass } : {}),
+    warn: (text) => post({ kind: 'log', id: init.id, atMs: 0, text }),
+  });
   runtime.onShutdown(() => server.close());
   exposeOnPort(runtime.control, init.controlPort);
   post({ kind: 'ready', id: init.id, port: server.address().port });

@@ -9,7 +9,9 @@ import { Cluster, ClusterError, type ClusterEvent } from '../../src/cluster/clus
 import {
   ClusterConfigError, defaultTiming, type ClusterOptions,
 } from '../../src/cluster/options.js';
-import { readSecretFile } from './node.js';
+import { readPasswordFile, readSecretFile } from './node.js';
+import { isLoopbackHost } from '../../src/server/auth.js';
+import { openListenerWarning } from '../../src/server/server.js';
 import { DataDirError } from '../../src/cluster/dataDir.js';
 import { formatStatusLine } from '../../src/cluster/statusLine.js';
 
@@ -60,6 +62,11 @@ export const spec: OptionTable = {
     kind: 'string', value: 'F', default: 'none',
     help: 'the shared cluster secret (>= 16 bytes); required with --bridge-port',
   },
+  'requirepass-file': {
+    kind: 'string', value: 'F', default: 'none: no password, and a warning beyond 127.0.0.1',
+    help: 'clients must AUTH with the password in F (one trailing newline is ignored); HARMONY '
+      + 'admin commands too',
+  },
 };
 
 const help = `Usage: harmonydb cluster [options]
@@ -90,6 +97,8 @@ async function run(argv: string[]): Promise<number> {
       ...(o.has('host') ? { host: o.get('host') as string } : {}),
       dataDir: (o.get('data') as string | undefined) ?? cliDataDir,
       forward: !o.has('no-forward'),
+      ...(o.has('requirepass-file')
+        ? { requirePass: readPasswordFile(o.get('requirepass-file') as string) } : {}),
       ...bridgeOptions(o),
       timing: timing as never,
     });
@@ -103,6 +112,10 @@ async function run(argv: string[]): Promise<number> {
       return exitFailure;
     }
     throw error;
+  }
+  if (cluster.options.requirePass === null && !isLoopbackHost(cluster.options.host)) {
+    const port = cluster.portOf(cluster.ids[0]!);
+    process.stderr.write(`\n*** ${openListenerWarning(cluster.options.host, port)} ***\n\n`);
   }
   if (process.stdout.isTTY && !useStatusLines) return uiLoop(cluster);
   const ports = cluster.ids.map((id) => cluster.portOf(id)).join(', ');

@@ -43,6 +43,10 @@ export const spec: OptionTable = {
   'snapshot-entries': {
     kind: 'int', value: 'N', help: 'take a snapshot after N applied entries', default: '10000',
   },
+  'requirepass-file': {
+    kind: 'string', value: 'F', default: 'none: no password, and a warning beyond 127.0.0.1',
+    help: 'clients must AUTH with the password in F (one trailing newline is ignored)',
+  },
 };
 
 const help = `Usage: harmonydb node --id N --data DIR --join HOST:PORT --secret-file F [options]
@@ -55,6 +59,23 @@ The data directory remembers the cluster id and node id (node.json): restarting 
 uses or removed, is refused (exit 2). A data directory it cannot use exits 1.
 
 ${formatOptions(spec)}`;
+
+/** Reads the RESP password (Redis's requirepass); one trailing newline is not part of it. */
+export function readPasswordFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--requirepass-file ${path}: ${(error as Error).message}`);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  const bytes = Buffer.byteLength(password);
+  if (bytes < 1 || bytes > 4096) {
+    throw new UsageError(`--requirepass-file ${path}: the password must be 1 to 4096 bytes, ` +
+      `got ${bytes}`);
+  }
+  return password;
+}
 
 /** Reads the secret; a single trailing newline (what editors and `echo` add) is not part of it. */
 export function readSecretFile(path: string): Uint8Array {
@@ -135,7 +156,9 @@ async function run(argv: string[]): Promise<number> {
         id, host, port, ...(bridgePort !== undefined ? { bridgeHost: host, bridgePort } : {}) },
     });
     if (known === null) writeIdentity(dir, { clusterId: answer.clusterId, nodeId: id });
-    await serve({ id, dir, host, port, secret, bridgePort, answer,
+    const passwordFile = o.get('requirepass-file') as string | undefined;
+    const requirePass = passwordFile === undefined ? undefined : readPasswordFile(passwordFile);
+    await serve({ id, dir, host, port, secret, bridgePort, answer, requirePass,
       snapshotEntries: (o.get('snapshot-entries') as number | undefined) ?? 10_000 });
     return 0;
   } catch (error) {
@@ -149,7 +172,7 @@ async function run(argv: string[]): Promise<number> {
 
 interface ServeOptions {
   id: number; dir: string; host: string; port: number; secret: Uint8Array;
-  bridgePort: number | undefined; snapshotEntries: number;
+  bridgePort: number | undefined; snapshotEntries: number; requirePass: string | undefined;
   answer: Awaited<ReturnType<typeof requestJoin>>;
 }
 
@@ -164,6 +187,7 @@ async function serve(s: ServeOptions): Promise<void> {
       timing: defaultTiming, forward: true,
     seed: (Date.now() ^ (s.id * 7919)) >>> 0, snapshotEntries: s.snapshotEntries,
     controlPort: unused.port2, peerPorts: {},
+    ...(s.requirePass !== undefined ? { requirePass: s.requirePass } : {}),
     bridge: {
       listenHost: s.host, listenPort: s.bridgePort ?? null, secret: s.secret,
       peers: s.answer.members.filter((m) => m.id !== s.id && m.bridgePort !== undefined),
@@ -175,7 +199,10 @@ async function serve(s: ServeOptions): Promise<void> {
     if (e.kind === 'fatal') process.stderr.write(`node ${e.id}: stopped: ${e.text}\n`);
   };
   const runtime = await startNodeRuntime(init, post);
-  const server = await startRespServer({ host: s.host, port: s.port, backend: runtime.backend });
+  const server = await startRespServer({
+    host: s.host, port: s.port, backend: runtime.backend, bus: runtime.relay,
+    ...(s.requirePass !== undefined ? { requirePass: s.requirePass } : {}),
+  });
   runtime.onShutdown(() => server.close());
   process.stdout.write(`node ${s.id} of cluster ${s.answer.clusterId}: Redis protocol on ` +
     `${s.host}:${server.address().port}\n`);

@@ -230,6 +230,7 @@ export class Cluster implements AsyncDisposable {
       forward: this.options.forward,
       seed: (this.options.seed * 1_000_003 + id * 7919 + Date.now()) >>> 0,
       snapshotEntries: this.options.snapshotEntries,
+      ...(this.options.requirePass !== null ? { requirePass: this.options.requirePass } : {}),
       controlPort: control.port2,
       peerPorts,
     };

@@ -30,6 +30,8 @@ export interface LoadOptions {
   /** Timeline resolution and length (older buckets are dropped). */
   bucketMs: number;
   bucketsMax: number;
+  /** The cluster's password (AUTH on every connection), if it has one. */
+  password?: string;
 }
 
 export const loadDefaults: LoadOptions = {
@@ -131,6 +133,7 @@ export class LoadGenerator {
     return RespClient.connect({
       host: this.options.host, port, connectTimeoutMs: 1000,
       callTimeoutMs: this.options.callTimeoutMs,
+      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
     }).catch(() => null);
   }
 

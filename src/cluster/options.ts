@@ -25,6 +25,11 @@ export interface ClusterOptions {
    * bridge on port + i (port 0: free ports). null: no bridge. docs/membership.md.
    */
   bridge: ClusterBridgeOptions | null;
+  /**
+   * The password every RESP connection must AUTH with (Redis's requirepass; HARMONY admin
+   * commands included). null: none, and listening beyond loopback prints a warning.
+   */
+  requirePass: string | null;
 }
 
 export interface ClusterBridgeOptions {
@@ -55,6 +60,7 @@ export const defaultClusterOptions: Readonly<Omit<ClusterOptions, 'dataDir'>> = 
   snapshotEntries: 10_000,
   startTimeoutMs: 30_000,
   bridge: null,
+  requirePass: null,
 };
 
 export class ClusterConfigError extends Error {
@@ -93,6 +99,10 @@ export function resolveClusterOptions(
       `bridge.port must leave room for the join service and 9 nodes up to 65535, got ${b.port}`);
     check(b.secret.length >= 16,
       `bridge.secret must be at least 16 bytes, got ${b.secret.length}`);
+  }
+  if (o.requirePass !== null) {
+    const bytes = Buffer.byteLength(o.requirePass);
+    check(bytes >= 1 && bytes <= 4096, `requirePass must be 1 to 4096 bytes, got ${bytes}`);
   }
   check(Number.isInteger(o.snapshotEntries) && o.snapshotEntries >= 10,
     `snapshotEntries must be an integer >= 10, got ${o.snapshotEntries}`);

@@ -24,6 +24,8 @@ export interface RespClientOptions {
   port: number;
   connectTimeoutMs: number;
   callTimeoutMs: number;
+  /** Sent with AUTH right after connecting (a cluster started with a password). */
+  password?: string;
 }
 
 const pendingMax = 1024;
@@ -126,7 +128,12 @@ export class RespClient {
       });
       socket.once('connect', () => {
         clearTimeout(timer);
-        resolve(new RespClient(socket, options));
+        const client = new RespClient(socket, options);
+        if (options.password === undefined) return resolve(client);
+        client.call('AUTH', options.password).then(() => resolve(client), (error: Error) => {
+          client.close();
+          reject(error);
+        });
       });
     });
   }

@@ -77,6 +77,8 @@ export interface NodeWorkerInit {
   snapshotEntries: number;
   /** The TCP bridge for members in other processes; absent: MessageChannels only. */
   bridge?: NodeBridgeInit;
+  /** The password RESP clients must AUTH with; absent: none. */
+  requirePass?: string;
   /** Comlink endpoint for NodeControl; parentPort carries NodeEvents. */
   controlPort: MessagePort;
   /** One port per live peer at start; later peers arrive through NodeControl.connectPeer. */

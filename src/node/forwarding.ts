@@ -60,7 +60,7 @@ export class Forwarder {
   ) {
     transport.onForward((from, kind, requestId, payload) => {
       if (kind === 'forward') void this.onRequest(from, requestId, payload);
-      else this.onReply(requestId, payload);
+      else if (kind === 'forward-reply') this.onReply(requestId, payload);
     });
   }
 

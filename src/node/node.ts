@@ -23,7 +23,7 @@ import { ProposalDroppedError } from '../raft/index.js';
 import type { RawNode, Ready } from '../raft/index.js';
 import type { BTree } from '../btree/index.js';
 import type { DiskStorage } from '../storage/index.js';
-import { applyKvOp, decodeKvOp, type KvResult } from '../kv/index.js';
+import { applyKvOp, decodeKvOp, type KeyspaceEvent, type KvResult } from '../kv/index.js';
 import { decodeProposal, encodeProposal } from './proposal.js';
 import {
   NodeStoppedError, NotLeaderError, OutcomeUnknownError, OverloadedError, TryAgainError,
@@ -151,6 +151,11 @@ export class RaftNode {
   private paused = false;
   private stopped: Error | null = null;
   readonly latency = new LatencyWindow();
+  /** Where the keyspace events of applied entries go (pub/sub: src/node/pubsubRelay.ts). */
+  keyspaceEvents?: {
+    readonly keyspaceEventsWanted: boolean;
+    deliverKeyspaceEvents(events: KeyspaceEvent[]): void;
+  };
   private readonly leaderListeners = new Set<(leader: NodeId) => void>();
 
   constructor(
@@ -422,6 +427,9 @@ export class RaftNode {
     const txn = this.tree.write();
     const done: [number, KvResult][] = [];
     let lastIndex = 0;
+    const events: KeyspaceEvent[] | undefined =
+      this.keyspaceEvents?.keyspaceEventsWanted === true ? [] : undefined;
+    const notify = events && ((event: KeyspaceEvent) => { events.push(event); });
     for (const entry of entries) {
       lastIndex = entry.index;
       if (entry.type === EntryType.ConfChange) {
@@ -431,12 +439,16 @@ export class RaftNode {
       if (entry.data.length === 0) continue; // the leader's empty entry of a new term
       const { header, command } = decodeProposal(entry.data);
       const result = applyKvOp(txn, decodeKvOp(command), {
-        index: entry.index, timeMs: header.timeMs, seed: header.seed,
+        index: entry.index, timeMs: header.timeMs, seed: header.seed, ...(notify && { notify }),
       });
       if (header.proposer === this.id) done.push([header.requestSeq, result]);
     }
     txn.setAppliedIndex(lastIndex);
     txn.commit();
+    // After the commit, so a subscriber that reads the key sees the change it was told of.
+    if (events !== undefined && events.length > 0) {
+      this.keyspaceEvents!.deliverKeyspaceEvents(events);
+    }
     const now = this.hooks.nowMs();
     for (const [seq, result] of done) {
       const pending = this.writes.get(seq);

@@ -19,12 +19,15 @@ import type {
 } from './control.js';
 import { decodeSnapshotEnvelope, encodeMemberContext, MembershipError } from './membership.js';
 import { NodeBackend } from './backend.js';
+import { PubSubRelay } from './pubsubRelay.js';
 import { RaftNode } from './node.js';
 import { NodeStoppedError } from '../kv/index.js';
 import { workerPath } from './workerPath.js';
 
 export interface NodeRuntime {
   backend: NodeBackend;
+  /** PUBLISH / MONITOR between nodes and this node's keyspace events: the server's bus. */
+  relay: PubSubRelay;
   control: NodeControl;
   onShutdown(close: () => Promise<void>): void;
 }
@@ -143,6 +146,9 @@ export async function startNodeRuntime(
     offThreadScanKeysMin: 1000,
     offThreadScan: (t, options) => queries.run({ kind: 'scan', handle: t.handle(), options }),
   });
+  const relay = new PubSubRelay(transport, init.id,
+    () => node.memberAddresses().map((m) => m.id).filter((id) => id !== init.id));
+  node.keyspaceEvents = relay;
   const ticker = setInterval(() => node.tick(), init.timing.tickMs);
   log(`started (term ${storage.initialState().hardState.term}, last index ` +
     `${storage.lastIndex()}, ` +
@@ -202,13 +208,14 @@ export async function startNodeRuntime(
       const reason = new NodeStoppedError('shutting down');
       node.stop(reason);
       backend.close(reason);
+      relay.close();
       for (const close of shutdownHooks) await close();
       transport.close();
       await queries.destroy();
       storage.close();
     },
   };
-  return { backend, control, onShutdown: (close) => shutdownHooks.push(close) };
+  return { backend, relay, control, onShutdown: (close) => shutdownHooks.push(close) };
 }
 
 /** The Raft ConfChange for a requested membership change. */

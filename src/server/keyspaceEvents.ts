@@ -43,12 +43,16 @@ export class KeyspaceEventFlags {
     return this.chars.has(flag);
   }
 
-  /** As CONFIG GET prints it: A when every class of A is set, then n, K, E, m. */
+  /** As Redis 7.0 prints it: A when every class of A is set (n then goes unsaid), else each
+   * class and n; then K, E, m. */
   toString(): string {
     let out = '';
-    if ([...allClasses].every((c) => this.chars.has(c))) out += 'A';
-    else for (const c of allClasses) if (this.chars.has(c)) out += c;
-    if (this.chars.has('n')) out += 'n';
+    if ([...allClasses].every((c) => this.chars.has(c))) {
+      out += 'A';
+    } else {
+      for (const c of allClasses) if (this.chars.has(c)) out += c;
+      if (this.chars.has('n')) out += 'n';
+    }
     if (this.chars.has('K')) out += 'K';
     if (this.chars.has('E')) out += 'E';
     if (this.chars.has('m')) out += 'm';

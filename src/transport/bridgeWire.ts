@@ -8,7 +8,7 @@
  * forwarded request or reply, exactly as frame.ts describes for the MessageChannels:
  *
  *   raft: u32 messageCount | MessageBatch encoding
- *   fwd:  u8 kind (0 forward, 1 forward-reply) | u64 requestId | payload
+ *   fwd:  u8 kind (0 forward, 1 forward-reply, 2 pubsub) | u64 requestId | payload
  *
  * The receiver learns a frame's length before reading its body, so it refuses an oversized
  * frame from the header alone, without buffering it (FrameTooLargeError). Before a connection
@@ -17,7 +17,7 @@
  */
 import { assert } from '../codec/assert.js';
 import { batchMessagesMax } from '../codec/limits.js';
-import { TransportError, type ForwardKind } from './transport.js';
+import { forwardKinds, TransportError, type ForwardKind } from './transport.js';
 
 export enum WireType {
   Hello = 1,
@@ -188,7 +188,7 @@ export function raftHead(count: number, batchBytes: number): Buffer {
 export function forwardHead(kind: ForwardKind, requestId: number, payloadBytes: number): Buffer {
   const head = Buffer.allocUnsafe(forwardHeadBytes);
   frameHeader(WireType.Forward, 1 + 8 + payloadBytes).copy(head, 0);
-  head.writeUInt8(kind === 'forward' ? 0 : 1, frameHeaderBytes);
+  head.writeUInt8(forwardKinds.indexOf(kind), frameHeaderBytes);
   writeU64(head, requestId, frameHeaderBytes + 1);
   return head;
 }
@@ -209,12 +209,13 @@ export function parseDataFrame(frame: WireFrame, forwardBytesMax: number): DataF
   assert(frame.type === WireType.Forward, 'data frames are raft or fwd');
   if (body.length < 9) return `forward frame of ${body.length} bytes is truncated`;
   const kindByte = body[0]!;
-  if (kindByte > 1) return `forward frame with bad kind ${kindByte}`;
+  const kind = forwardKinds[kindByte];
+  if (kind === undefined) return `forward frame with bad kind ${kindByte}`;
   const id = readU64(body, 1);
   if (id === null) return 'forward frame with a request id beyond 2^53';
   const payload = body.subarray(9);
   if (payload.length > forwardBytesMax) {
     return `forward frame of ${payload.length} bytes exceeds ${forwardBytesMax}`;
   }
-  return { k: 'fwd', kind: kindByte === 0 ? 'forward' : 'forward-reply', id, payload };
+  return { k: 'fwd', kind, id, payload };
 }

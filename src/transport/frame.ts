@@ -5,14 +5,15 @@
  *
  *   raft  — one encoded MessageBatch (src/codec); `n` = its message count, for counting drops
  *           without decoding
- *   fwd   — a forwarded client command or its reply: opaque bytes with the node's request id
+ *   fwd   — a forwarded client command or its reply, or a pub/sub relay batch: opaque bytes
+ *           with the node's request id (the relay's: its batch sequence number)
  *   ack   — flow control: cumulative frames and bytes received on this port (see peerLink.ts)
  *
  * Frames arrive from another thread (and, via the TCP bridge, from another process), so the
  * receiver checks their shape with parseFrame before touching them.
  */
 import { batchMessagesMax } from '../codec/limits.js';
-import type { ForwardKind } from './transport.js';
+import { forwardKinds, type ForwardKind } from './transport.js';
 
 export type Frame =
   | { k: 'raft'; buf: ArrayBuffer; n: number }
@@ -32,7 +33,7 @@ export function parseFrame(data: unknown, forwardBytesMax: number): Frame | stri
     }
     case 'fwd': {
       const { kind, id, buf } = frame;
-      if (kind !== 'forward' && kind !== 'forward-reply') {
+      if (!forwardKinds.includes(kind as ForwardKind)) {
         return `forward frame with bad kind ${String(kind)}`;
       }
       if (!isCount(id)) return `forward frame with bad request id ${String(id)}`;
@@ -40,7 +41,7 @@ export function parseFrame(data: unknown, forwardBytesMax: number): Frame | stri
       if (buf.byteLength > forwardBytesMax) {
         return `forward frame of ${buf.byteLength} bytes exceeds ${forwardBytesMax}`;
       }
-      return { k: 'fwd', kind, id, buf };
+      return { k: 'fwd', kind: kind as ForwardKind, id, buf };
     }
     case 'ack': {
       const { frames, bytes } = frame;

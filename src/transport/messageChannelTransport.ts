@@ -42,7 +42,7 @@ export class MessageChannelTransport implements Transport {
   private readonly inflightBytesMax: number;
   private readonly forwardBytesMax: number;
   private messagesHandler: MessagesHandler | null = null;
-  private forwardHandler: ForwardHandler | null = null;
+  private readonly forwardHandlers: ForwardHandler[] = [];
   private closed = false;
 
   constructor(options: MessageChannelTransportOptions, ports: Record<number, MessagePort> = {}) {
@@ -137,7 +137,7 @@ export class MessageChannelTransport implements Transport {
   }
 
   onForward(handler: ForwardHandler): void {
-    this.forwardHandler = handler;
+    this.forwardHandlers.push(handler);
   }
 
   peers(): NodeId[] {
@@ -249,7 +249,8 @@ export class MessageChannelTransport implements Transport {
       return;
     }
     link.stats.forwardsReceived += 1;
-    this.forwardHandler?.(link.peer, kind, id, new Uint8Array(buf));
+    const payload = new Uint8Array(buf);
+    for (const handler of this.forwardHandlers) handler(link.peer, kind, id, payload);
   }
 
   private invalid(link: PeerLink, problem: string): void {

@@ -78,7 +78,7 @@ export class TcpTransport implements Transport {
   private server: Server | null = null;
   private handshaking = 0;
   private messagesHandler: MessagesHandler | null = null;
-  private forwardHandler: ForwardHandler | null = null;
+  private readonly forwardHandlers: ForwardHandler[] = [];
   private closed = false;
   private readonly events: ConnectionEvents = {
     onAuthenticated: (conn) => this.onAuthenticated(conn),
@@ -194,7 +194,7 @@ export class TcpTransport implements Transport {
   }
 
   onForward(handler: ForwardHandler): void {
-    this.forwardHandler = handler;
+    this.forwardHandlers.push(handler);
   }
 
   peers(): NodeId[] {
@@ -317,7 +317,9 @@ export class TcpTransport implements Transport {
     }
     if (frame.k === 'fwd') {
       link.stats.forwardsReceived += 1;
-      this.forwardHandler?.(link.peer, frame.kind, frame.id, frame.payload);
+      for (const handler of this.forwardHandlers) {
+        handler(link.peer, frame.kind, frame.id, frame.payload);
+      }
       return;
     }
     let messages: Message[];

@@ -2,13 +2,17 @@
  * The Transport interface the node layer drives: Raft message batches to and from peers, and
  * a second, node-level payload kind for request forwarding (a follower forwards a client
  * command to the leader as opaque bytes with a request id, and the leader sends the reply
- * back the same way). Implementations: messageChannelTransport.ts (worker threads in one
+ * back the same way) and for the pub/sub relay (PUBLISH and MONITOR traffic between nodes,
+ * src/node/pubsubRelay.ts; its id is the sender's batch sequence number). Implementations: messageChannelTransport.ts (worker threads in one
  * process); the TCP bridge frames the same encoding.
  */
 import type { Message, NodeId } from '../codec/types.js';
 import type { FaultRules } from './faultFilter.js';
 
-export type ForwardKind = 'forward' | 'forward-reply';
+export type ForwardKind = 'forward' | 'forward-reply' | 'pubsub';
+
+/** Every kind, in wire order (the TCP bridge writes a kind as its index here). */
+export const forwardKinds: readonly ForwardKind[] = ['forward', 'forward-reply', 'pubsub'];
 
 export type MessagesHandler = (from: NodeId, messages: Message[]) => void;
 export type ForwardHandler = (
@@ -68,6 +72,8 @@ export interface Transport {
    * timeout: a delivered request can be lost with its peer). Payloads are copied.
    */
   sendForward(to: NodeId, kind: ForwardKind, requestId: number, payload: Uint8Array): boolean;
+  /** Adds a handler for arriving forwards; every handler sees every kind (each takes its own:
+   * the forwarder 'forward' and 'forward-reply', the pub/sub relay 'pubsub'). */
   onForward(handler: ForwardHandler): void;
   /** Peers this transport has a link to (connected or not). */
   peers(): NodeId[];

@@ -108,6 +108,8 @@ export class ClusterUiControl implements UiControl {
         ports: () => this.cluster.ids.filter((id) => this.cluster.isAlive(id))
           .map((id) => this.cluster.portOf(id)),
         clients: this.loadClients, keyPrefix: 'ui-load:', seed: Date.now() >>> 0,
+        ...(this.cluster.options.requirePass !== null
+          ? { password: this.cluster.options.requirePass } : {}),
       });
       return;
     }

@@ -70,14 +70,12 @@ function pubsub(ctx: CommandContext, args: Buffer[]): RespValue {
     case 'channels':
       if (args.length > 3) return wrongArity('pubsub|channels');
       return hub.channelNames(args[2]);
-    case 'numsub':
-      return { map: args.slice(2).map((ch): [RespValue, RespValue] =>
-        [ch, hub.subscriberCount(ch)]) };
+    case 'numsub': // a flat array under RESP3 too, as Redis 7.0 answers
+      return args.slice(2).flatMap((ch): RespValue[] => [ch, hub.subscriberCount(ch)]);
     case 'numpat':
       return args.length === 2 ? hub.patternCount() : wrongArity('pubsub|numpat');
     case 'shardchannels': return [];
-    case 'shardnumsub':
-      return { map: args.slice(2).map((ch): [RespValue, RespValue] => [ch, 0]) };
+    case 'shardnumsub': return args.slice(2).flatMap((ch): RespValue[] => [ch, 0]);
     case 'help': return [
       'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
       'CHANNELS [<pattern>]', '    Return the currently active channels on this node.',

@@ -1,0 +1,21 @@
+import { createClient } from 'redis';
+import { it, expect } from 'vitest';
+import { startMemoryServer } from './serverHelpers.js';
+it('node-redis', async () => {
+  const r = await startMemoryServer();
+  const c = createClient({ socket: { port: r.port, reconnectStrategy: false } });
+  c.on('error', (e) => console.log('ERR', e));
+  await c.connect();
+  console.log(await c.set('a', '1'), await c.get('a'), await c.info('server'));
+  console.log(await c.hello());
+  console.log(await c.configGet('save'));
+  const sub = c.duplicate();
+  await sub.connect();
+  const got: string[] = [];
+  await sub.subscribe('ch', (m) => got.push(m));
+  await sub.pSubscribe('c*', (m, ch) => got.push(`p:${ch}:${m}`));
+  console.log(await c.publish('ch', 'hello'));
+  await new Promise((r) => setTimeout(r, 100));
+  console.log(got, await c.pubSubNumSub(['ch']), await c.clientList());
+  await sub.close(); await c.close(); await r.server.close();
+});
