@@ -190,8 +190,15 @@ export class PubSubRelay {
     if (batch.bytes === 0) return;
     const seq = (this.nextSeq.get(peer) ?? 0) + 1;
     this.nextSeq.set(peer, seq);
-    const sent = this.transport.sendForward(peer, 'pubsub', seq,
-      Buffer.concat(batch.parts, batch.bytes));
+    // A plain Uint8Array of its own: the transport copies it with slice(), which on a Buffer
+    // would be a view into Node's shared pool.
+    const payload = new Uint8Array(batch.bytes);
+    let at = 0;
+    for (const part of batch.parts) {
+      payload.set(part, at);
+      at += part.length;
+    }
+    const sent = this.transport.sendForward(peer, 'pubsub', seq, payload);
     if (!sent) this.droppedBatches++;
   }
 

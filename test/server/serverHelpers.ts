@@ -1,7 +1,9 @@
 /** Shared helpers for the server tests: a server on a free port and a raw socket client. */
 import net from 'node:net';
 import { MemoryBackend, type MemoryBackendOptions } from '../../src/server/memoryBackend.js';
-import { startRespServer, type RespServer } from '../../src/server/server.js';
+import {
+  startRespServer, type RespServer, type RespServerOptions,
+} from '../../src/server/server.js';
 import type { ServerLimits } from '../../src/server/limits.js';
 
 export interface Running {
@@ -12,9 +14,10 @@ export interface Running {
 
 export async function startMemoryServer(
   options: MemoryBackendOptions = {}, limits: Partial<ServerLimits> = {},
+  serverOptions: Partial<RespServerOptions> = {},
 ): Promise<Running> {
   const backend = new MemoryBackend(options);
-  const server = await startRespServer({ port: 0, backend, limits });
+  const server = await startRespServer({ port: 0, backend, limits, ...serverOptions });
   const { host, port } = server.address();
   backend.setSelf({ host, port });
   return { server, backend, port };
@@ -22,10 +25,11 @@ export async function startMemoryServer(
 
 /**
  * Sends raw bytes and collects everything the server writes until it closes the connection
- * or `quietMs` pass with nothing new (after at least `minBytes`).
+ * or `quietMs` pass with nothing new (after at least `minBytes`, and once `until` holds).
  */
 export async function rawExchange(
-  port: number, payload: string | Buffer, opts: { quietMs?: number; minBytes?: number } = {},
+  port: number, payload: string | Buffer,
+  opts: { quietMs?: number; minBytes?: number; until?: (text: string) => boolean } = {},
 ): Promise<{ text: string; closed: boolean }> {
   const socket = net.connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
@@ -43,7 +47,8 @@ export async function rawExchange(
       clearTimeout(timer);
       timer = setTimeout(() => {
         const bytes = chunks.reduce((n, c) => n + c.length, 0);
-        if (bytes >= (opts.minBytes ?? 0)) done();
+        const text = Buffer.concat(chunks).toString('latin1');
+        if (bytes >= (opts.minBytes ?? 0) && (opts.until?.(text) ?? true)) done();
         else arm();
       }, opts.quietMs ?? 150);
     };
