@@ -5,7 +5,8 @@
  * loopback, driven through its HTTP/JSON gateway); redis-server with appendfsync always. Every
  * system gets the same closed-loop driver in this process: N clients, 100-byte values, random
  * keys; durable writes (SET / put), then reads (GET / linearizable range). Prints; asserts
- * nothing. Skips etcd with a message when it is not installed.
+ * nothing. Skips etcd with a message when it is not installed. A second table (lib/pubsubBench.ts)
+ * compares PUBLISH to 10 subscribers with redis-server (`--only pubsub` runs it alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { Cluster } from '../src/cluster/cluster.js';
 import {
   freePort, hasCommand, killAndRemove, startRedisServer, waitForPort,
 } from './lib/redisTools.js';
+import { pubsubRows } from './lib/pubsubBench.js';
 
 interface Figures { writesPerSecond: number; p50Ms: number; p99Ms: number; readsPerSecond: number }
 type Op = (client: number, key: string, value: string) => Promise<void>;
@@ -183,6 +185,9 @@ function table(rows: [string, Figures | null][]): void {
 export async function run(args: string[]): Promise<void> {
   const seconds = option(args, 'seconds', 3);
   const clients = option(args, 'clients', 50);
+  if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'pubsub') {
+    return pubsubRows(clients, seconds);
+  }
   process.stdout.write(`compare: ${clients} clients, 100-byte values, ${seconds} s per phase\n`);
   const rows: [string, Figures | null][] = [];
 
@@ -230,4 +235,5 @@ export async function run(args: string[]): Promise<void> {
     rows.push(['redis appendfsync always', null]);
   }
   table(rows);
+  await pubsubRows(clients, seconds);
 }

@@ -81,15 +81,15 @@ describe('CLIENT', () => {
     await sub.subscribe('x');
     const id = await a.client('ID') as number;
     await a.client('SETNAME', 'lister');
-    const mine = await a.client('LIST', 'ID', String(id)) as string;
+    const mine = await a.call('CLIENT', 'LIST', 'ID', String(id)) as string;
     expect(mine.trim().split('\n')).toHaveLength(1);
     expect(mine).toMatch(new RegExp(`^id=${id} addr=\\S+ laddr=\\S+ fd=-1 name=lister .* `
       + 'flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 .* cmd=client\\|list|client .*resp=2 '));
-    const pubsubOnly = await a.client('LIST', 'TYPE', 'pubsub') as string;
+    const pubsubOnly = await a.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as string;
     expect(pubsubOnly.trim().split('\n')).toHaveLength(1);
     expect(pubsubOnly).toContain(' flags=P ');
     expect(pubsubOnly).toContain(' sub=1 ');
-    await expect(a.client('LIST', 'TYPE', 'bogus')).rejects.toThrow(
+    await expect(a.call('CLIENT', 'LIST', 'TYPE', 'bogus')).rejects.toThrow(
       "ERR Unknown client type 'bogus'");
     expect(await a.client('INFO')).toMatch(new RegExp(`^id=${id} .*name=lister `));
   });
@@ -124,9 +124,9 @@ describe('CLIENT', () => {
 
   it('NO-EVICT sets the e flag', async () => {
     const a = client();
-    expect(await a.client('NO-EVICT', 'on')).toBe('OK');
+    expect(await a.call('CLIENT', 'NO-EVICT', 'on')).toBe('OK');
     expect(await a.client('INFO')).toContain(' flags=e ');
-    await expect(a.client('NO-EVICT', 'maybe')).rejects.toThrow('ERR syntax error');
+    await expect(a.call('CLIENT', 'NO-EVICT', 'maybe')).rejects.toThrow('ERR syntax error');
   });
 });
 
