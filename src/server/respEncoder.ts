@@ -57,7 +57,9 @@ function containerOf(value: RespValue, protocol: RespProtocol): Container | unde
     const items: RespValue[] = resp3 ? value.pairs : value.pairs.flat();
     return { prefix: '*', count: items.length, items };
   }
-  if ('set' in value) return { prefix: resp3 ? '~' : '*', count: value.set.length, items: value.set };
+  if ('set' in value) {
+    return { prefix: resp3 ? '~' : '*', count: value.set.length, items: value.set };
+  }
   if ('push' in value) {
     return { prefix: resp3 ? '>' : '*', count: value.push.length, items: value.push };
   }

@@ -3,8 +3,9 @@
  * a second, node-level payload kind for request forwarding (a follower forwards a client
  * command to the leader as opaque bytes with a request id, and the leader sends the reply
  * back the same way) and for the pub/sub relay (PUBLISH and MONITOR traffic between nodes,
- * src/node/pubsubRelay.ts; its id is the sender's batch sequence number). Implementations: messageChannelTransport.ts (worker threads in one
- * process); the TCP bridge frames the same encoding.
+ * src/node/pubsubRelay.ts; its id is the sender's batch sequence number). Implementations:
+ * messageChannelTransport.ts (worker threads in one process); the TCP bridge frames the same
+ * encoding.
  */
 import type { Message, NodeId } from '../codec/types.js';
 import type { FaultRules } from './faultFilter.js';

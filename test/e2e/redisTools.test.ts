@@ -21,7 +21,8 @@ const password = 'e2e-secret-password';
 async function watchCli(args: string[], done: (out: string) => boolean,
   meanwhile: () => Promise<void> = async () => undefined): Promise<string> {
   // Line-buffered: redis-cli's MONITOR output to a pipe would otherwise sit in its stdio buffer.
-  const child = spawn('stdbuf', ['-oL', 'redis-cli', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('stdbuf', ['-oL', 'redis-cli', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });

@@ -21,7 +21,8 @@ const wrongPass = '-WRONGPASS invalid username-password pair or user is disabled
 describe('a server with a password', () => {
   let running: Running;
   beforeAll(async () => {
-    running = await startMemoryServer({ admin: async () => 'admin ran' }, {}, { requirePass: password });
+    running = await startMemoryServer({ admin: async () => 'admin ran' }, {},
+      { requirePass: password });
   });
   afterAll(async () => { await running.server.close(); });
 
@@ -116,7 +117,8 @@ describe('a server without a password', () => {
       warn });
     await open.close();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^WARNING: HarmonyDB is listening on 0\.0\.0\.0:\d+ without a password/);
+    expect(warnings[0]).toMatch(
+      /^WARNING: HarmonyDB is listening on 0\.0\.0\.0:\d+ without a password/);
     const guarded = await startRespServer({ host: '0.0.0.0', port: 0,
       backend: new MemoryBackend(), warn, requirePass: 'pw' });
     await guarded.close();

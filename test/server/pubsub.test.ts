@@ -44,7 +44,8 @@ describe('pub/sub on one server', () => {
     expect(text).toBe('*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n'
       + '*2\r\n$4\r\npong\r\n$1\r\nx\r\n-ERR Can\'t execute \'get\': only (P|S)SUBSCRIBE / '
       + '(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n'
-      + '*3\r\n$11\r\nunsubscribe\r\n$2\r\nzz\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n'
+      + '*3\r\n$11\r\nunsubscribe\r\n$2\r\nzz\r\n:1\r\n'
+      + '*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n'
       + '*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n');
   });
 
@@ -208,7 +209,8 @@ describe('the cluster bus seam', () => {
       bus.peerMonitors = true;
       await cmd.get('mk');
       expect(bus.monitorLines.filter((l) => l.includes('"mk"'))).toHaveLength(1);
-      expect(bus.monitorLines.at(-1)).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+ node=7\] "get" "mk"$/);
+      expect(bus.monitorLines.at(-1))
+        .toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+ node=7\] "get" "mk"$/);
       bus.handlers.monitored('1.000000 [0 127.0.0.1:1 node=3] "del" "x"');
       await waitFor('three lines', () => lines.length === 3);
       expect(lines[0]).toMatch(/^127\.0\.0\.1:\d+ set mk v$/);

@@ -7,7 +7,7 @@ import type { ClientState } from '../clientState.js';
 import { command, ReplySequence, type CommandContext, type CommandReply, type CommandSpec }
   from '../commandTypes.js';
 import {
-  keyword, parseIntegerArg, syntaxError, text, unknownSubcommand, wrongArity,
+  keyword, notIntegerError, parseIntegerArg, syntaxError, text, unknownSubcommand, wrongArity,
 } from '../replies.js';
 import { okReply, type RespValue } from '../respEncoder.js';
 import { setClientName } from './connection.js';
@@ -71,13 +71,17 @@ function parseKillFilter(args: Buffer[]): { filter: KillFilter } | { reply: Resp
     switch (keyword(args[i])) {
       case 'id': {
         const id = parseIntegerArg(value);
-        if (id === undefined || id <= 0n) return refuse({ error: 'ERR client-id should be greater than 0' });
+        if (id === undefined || id <= 0n) {
+          return refuse({ error: 'ERR client-id should be greater than 0' });
+        }
         filter.id = Number(id);
         break;
       }
       case 'type': {
         const type = parseType(value);
-        if (type === undefined) return refuse({ error: `ERR Unknown client type '${text(value)}'` });
+        if (type === undefined) {
+          return refuse({ error: `ERR Unknown client type '${text(value)}'` });
+        }
         filter.type = type;
         break;
       }
@@ -86,7 +90,7 @@ function parseKillFilter(args: Buffer[]): { filter: KillFilter } | { reply: Resp
       case 'user': filter.user = value.toString('latin1'); break;
       case 'maxage': {
         const age = parseIntegerArg(value);
-        if (age === undefined) return refuse({ error: 'ERR value is not an integer or out of range' });
+        if (age === undefined) return refuse(notIntegerError);
         filter.maxAgeSeconds = Number(age);
         break;
       }
@@ -102,7 +106,9 @@ function parseKillFilter(args: Buffer[]): { filter: KillFilter } | { reply: Resp
   return { filter };
 }
 
-function matches(filter: KillFilter, client: ClientState, self: ClientState, nowMs: number): boolean {
+function matches(
+  filter: KillFilter, client: ClientState, self: ClientState, nowMs: number,
+): boolean {
   if (filter.skipMe && client === self) return false;
   if (filter.id !== undefined && client.id !== filter.id) return false;
   if (filter.type !== undefined && typeOf(client) !== filter.type) return false;

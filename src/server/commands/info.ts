@@ -40,8 +40,8 @@ function serverFields(ctx: CommandContext, nowMs: number): Fields {
     ['arch_bits', 64], ['multiplexing_api', 'libuv'], ['process_id', process.pid],
     ['run_id', ctx.server.runId], ['tcp_port', ctx.server.port()],
     ['server_time_usec', nowMs * 1000], ['uptime_in_seconds', uptime],
-    ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', 10], ['executable', process.argv[1] ?? ''],
-    ['config_file', ''],
+    ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', 10],
+    ['executable', process.argv[1] ?? ''], ['config_file', ''],
   ];
 }
 
@@ -81,7 +81,8 @@ function memoryFields(): Fields {
 function persistenceFields(ctx: CommandContext): Fields {
   return [
     ['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0],
-    ['rdb_bgsave_in_progress', 0], ['rdb_last_save_time', Math.floor(ctx.server.startedAtMs / 1000)],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', Math.floor(ctx.server.startedAtMs / 1000)],
     ['rdb_last_bgsave_status', 'ok'], ['aof_enabled', 1], ['aof_rewrite_in_progress', 0],
     ['aof_last_write_status', 'ok'],
   ];
