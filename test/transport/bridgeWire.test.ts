@@ -86,13 +86,15 @@ describe('data frames', () => {
     const payload = new Uint8Array([7, 7]);
     expect(parseDataFrame(frameOf([forwardHead('forward-reply', 2 ** 40, 2), payload]), 100))
       .toEqual({ k: 'fwd', kind: 'forward-reply', id: 2 ** 40, payload });
+    expect(parseDataFrame(frameOf([forwardHead('pubsub', 5, 2), payload]), 100))
+      .toEqual({ k: 'fwd', kind: 'pubsub', id: 5, payload });
   });
 
   it.each([
     [WireType.Raft, [0, 0], 'raft frame of 2 bytes is truncated'],
     [WireType.Raft, [0xff, 0xff, 0xff, 0xff], 'raft frame with bad count 4294967295'],
     [WireType.Forward, [0, 0, 0], 'forward frame of 3 bytes is truncated'],
-    [WireType.Forward, [2, 0, 0, 0, 0, 0, 0, 0, 1], 'forward frame with bad kind 2'],
+    [WireType.Forward, [3, 0, 0, 0, 0, 0, 0, 0, 1], 'forward frame with bad kind 3'],
     [WireType.Forward, [0, 0xff, 0, 0, 0, 0, 0, 0, 1],
       'forward frame with a request id beyond 2^53'],
     [WireType.Forward, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3], 'forward frame of 3 bytes exceeds 2'],
