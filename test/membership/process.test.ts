@@ -1,7 +1,8 @@
 // Proves a node in another OS process joins, serves and survives over the TCP bridge on
 // loopback: a 3-node in-process cluster opens its bridge; `harmonydb node` (a child process)
 // joins as a learner and catches up by snapshot (the leader's log was compacted), is promoted
-// and takes writes; kill -9 of that process leaves the cluster serving; restarted on its data
+// and takes writes; PUBLISH crosses the bridge both ways (the pub/sub relay); kill -9 of that
+// process leaves the cluster serving; restarted on its data
 // directory it rejoins and catches up. The join refuses a wrong secret, an id already in use,
 // and a data directory of another cluster, each with a clear message and no membership change.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -114,6 +115,19 @@ describe('a node in another process over the TCP bridge', () => {
     for (let i = 0; i < 10; i++) expect(await r4.set(`b${i}`, `w${i}`)).toBe('OK');
     await waitFor(
       'node 4 to apply its writes', async () => (await r4.get('b9')) === 'w9' ? true : undefined);
+    const heard: string[] = [];
+    const sub4 = await client(port4);
+    sub4.on('message', (_ch: string, m: string) => heard.push(`at 4: ${m}`));
+    await sub4.subscribe('across');
+    const sub1 = await client(cluster.portOf(1));
+    sub1.on('message', (_ch: string, m: string) => heard.push(`at 1: ${m}`));
+    await sub1.subscribe('across');
+    expect(await c.publish('across', 'from the cluster')).toBeGreaterThanOrEqual(0);
+    expect(await r4.publish('across', 'from node 4')).toBe(1);
+    await waitFor('both messages on both sides',
+      async () => heard.length === 4 ? true : undefined);
+    expect(heard.sort()).toEqual(['at 1: from node 4', 'at 1: from the cluster',
+      'at 4: from node 4', 'at 4: from the cluster']);
 
     // kill -9: the other three carry on (3 of 4 voters is a quorum).
     node4.child.kill('SIGKILL');
