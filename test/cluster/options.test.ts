@@ -22,6 +22,8 @@ describe('resolveClusterOptions', () => {
     [{ timing: { tickMs: 10, electionTicks: 2, heartbeatTicks: 2 } },
       'timing.electionTicks (2) must be an integer greater than timing.heartbeatTicks (2)'],
     [{ snapshotEntries: 5 }, 'snapshotEntries must be an integer >= 10, got 5'],
+    [{ requirePass: '' }, 'requirePass must be 1 to 4096 bytes, got 0'],
+    [{ requirePass: 'é'.repeat(2049) }, 'requirePass must be 1 to 4096 bytes, got 4098'],
   ])('refuses %j', (partial, message) => {
     expect(() => resolveClusterOptions({ dataDir: 'd', ...partial }))
       .toThrow(new ClusterConfigError(message));
