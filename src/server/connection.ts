@@ -100,7 +100,7 @@ export class Connection implements PushTarget {
 
   /** A pub/sub message or MONITOR line for this client (see the header). */
   deliver(push: EncodedPush): void {
-    if (this.closing) return;
+    if (this.closing || this.client.closeRequested) return;
     const bytes = push.bytes(this.client.protocol);
     if (this.overOutputLimit(bytes.length)) {
       this.server.stats.outputBufferLimitDisconnections++;
