@@ -159,15 +159,19 @@ export class Cluster implements AsyncDisposable {
 
   /**
    * `redis://host:port` of the first node: with forwarding on (the default) any node serves
-   * every command, so this one URL is enough for ioredis or node-redis.
+   * every command, so this one URL is enough for ioredis or node-redis. With a password
+   * (requirePass) the URL carries it: `redis://default:<password>@host:port`.
    */
   get url(): string {
     return this.urlOf(this.ids[0]!);
   }
 
-  /** `redis://host:port` of node `id`. */
+  /** `redis://host:port` of node `id` (with the password, when there is one). */
   urlOf(id: number): string {
-    return redisUrl(this.options.host, this.portOf(id));
+    const url = redisUrl(this.options.host, this.portOf(id));
+    const password = this.options.requirePass;
+    if (password === null) return url;
+    return url.replace('redis://', `redis://default:${encodeURIComponent(password)}@`);
   }
 
   isAlive(id: number): boolean {

@@ -4,7 +4,8 @@
 // everything, HARMONY admin commands included; redis-cli --stat prints real figures (keys,
 // memory, clients, requests, connections); redis-cli MONITOR on one node shows the commands
 // executed on every node, each line naming its node; redis-benchmark runs without a warning
-// (it asks CONFIG GET save and appendonly). redis-cli and redis-benchmark come from Debian's
+// (it asks CONFIG GET save and appendonly); cluster.url carries the password, so ioredis and
+// node-redis connect with the URL alone. redis-cli and redis-benchmark come from Debian's
 // redis-tools, which .ci/run installs.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,7 +16,8 @@ import type { Cluster } from '../../src/cluster/cluster.js';
 import { client, closeClients, followerOf, startTestCluster, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
-const password = 'e2e-secret-password';
+// Characters a URL must escape, so cluster.url's encoding is exercised too.
+const password = 'e2e secret/pass@word:%';
 
 /** Runs a redis-cli that does not end by itself until `done(output)` holds, then stops it. */
 async function watchCli(args: string[], done: (out: string) => boolean,
@@ -61,6 +63,24 @@ describe('Redis tools against a cluster with a password', () => {
     const { stdout } = await run('redis-cli', ['-p', port, '-a', password, '--no-auth-warning',
       'HARMONY', 'STATUS']);
     expect(stdout).not.toContain('NOAUTH');
+  });
+
+  it('cluster.url carries the password for ioredis and node-redis', async () => {
+    expect(cluster.url).toBe(`redis://default:${encodeURIComponent(password)}@127.0.0.1:`
+      + `${cluster.portOf(cluster.ids[0]!)}`);
+    const io = new Redis(cluster.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      expect(await io.set('url-key', 'u')).toBe('OK');
+    } finally {
+      io.disconnect();
+    }
+    const nr = createClient({ url: cluster.urlOf(cluster.ids[1]!) });
+    await nr.connect();
+    try {
+      expect(await nr.get('url-key')).toBe('u');
+    } finally {
+      await nr.close();
+    }
   });
 
   it('node-redis with its defaults (RESP3) works through a follower', async () => {
